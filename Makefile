@@ -1,0 +1,33 @@
+# Lepton Lab. `make run` and `make test` set everything up on a fresh machine.
+PY := .venv/bin/python
+PORT ?= 8501
+
+.PHONY: setup run test bench lint format clean
+
+setup: .venv/.installed
+
+.venv/.installed: requirements.txt pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+run: setup
+	$(PY) -m lepton_core app --port $(PORT)
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/run.py
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: setup
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+clean:
+	rm -rf .venv lepton_home .pytest_cache .ruff_cache

@@ -1,0 +1,88 @@
+"""The Python API: load_dataset, train, load_run, list_runs, explain, export."""
+
+from pathlib import Path
+
+import torch
+
+from lepton_core.config import AugmentSpec, DataSpec, ModelSpec, RunConfig, TrainSpec
+from lepton_core.data import LabDataset, load_dataset
+from lepton_core.errors import LabInputError
+from lepton_core.runs import Run, RunStore
+from lepton_core.runs.job import run_job
+
+__all__ = ["explain", "export", "list_runs", "load_dataset", "load_run", "train"]
+
+
+def train(
+    dataset: str | LabDataset,
+    model: str = "cnn",
+    epochs: int | None = None,
+    seed: int = 0,
+    model_options: dict | None = None,
+    data_options: dict | None = None,
+    store: RunStore | None = None,
+    callbacks: tuple = (),
+    **train_options,
+) -> Run:
+    """Train in this process, record everything in the RunStore, return the finished Run."""
+    store = store or RunStore()
+    config = make_config(dataset, model, epochs, seed, model_options, data_options, **train_options)
+    run_id = store.create_run(config)
+    run_job(store, run_id, callbacks)
+    return load_run(run_id, store)
+
+
+def make_config(
+    dataset: str | LabDataset,
+    model: str = "cnn",
+    epochs: int | None = None,
+    seed: int = 0,
+    model_options: dict | None = None,
+    data_options: dict | None = None,
+    **train_options,
+) -> RunConfig:
+    """A validated RunConfig from keyword arguments."""
+    if isinstance(dataset, LabDataset):
+        data = DataSpec(dataset.source, dict(dataset.options, **(data_options or {})))
+    else:
+        data = DataSpec(str(dataset), dict(data_options or {}))
+    augment = train_options.pop("augment", None) or {}
+    unknown = set(train_options) - set(TrainSpec.__dataclass_fields__)
+    if unknown:
+        raise LabInputError(f"unknown training option(s): {', '.join(sorted(unknown))}")
+    if epochs is not None:
+        train_options["epochs"] = epochs
+    spec = TrainSpec(seed=seed, augment=AugmentSpec(**augment), **train_options)
+    spec.validate()
+    return RunConfig(data=data, model=ModelSpec(model, dict(model_options or {})), train=spec)
+
+
+def load_run(run_id: str, store: RunStore | None = None) -> Run:
+    """A stored run by id."""
+    store = store or RunStore()
+    return Run(store, store.get(run_id))
+
+
+def list_runs(store: RunStore | None = None) -> list[Run]:
+    """All runs, newest first."""
+    store = store or RunStore()
+    store.reconcile()
+    return [Run(store, r) for r in store.list_runs()]
+
+
+def explain(
+    run: Run | str, inputs: torch.Tensor, method: str = "saliency", target=None
+) -> torch.Tensor:
+    """Attributions shaped like `inputs`, for the run's best checkpoint."""
+    from lepton_core.explain import attribute
+
+    run = load_run(run) if isinstance(run, str) else run
+    return attribute(run.model(), inputs, method, target)
+
+
+def export(run: Run | str, format: str = "safetensors", out: str | Path = "export") -> Path:
+    """Write the run's model in `format` into folder `out`; returns the folder."""
+    from lepton_core.export import EXPORT_FORMATS
+
+    run = load_run(run) if isinstance(run, str) else run
+    return EXPORT_FORMATS.get(format)(run, Path(out))

@@ -1,0 +1,301 @@
+"""The `lepton` command: datasets, train, runs, evaluate, explain, export, app.
+
+Exit codes: 0 ok, 2 bad input (one line on stderr), 1 internal error.
+With --json every command prints exactly one JSON object on stdout.
+"""
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from lepton_core.errors import LabInputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, exit 2 (no usage dump)
+        raise LabInputError(message)
+
+
+def _out(args, obj: dict, text: str) -> None:
+    print(json.dumps(obj, default=str) if args.json else text)
+
+
+def cmd_datasets(args) -> None:
+    from lepton_core.data import list_datasets
+
+    items = list_datasets()
+    text = "\n".join(f"{d['name']:<10} {d['task']:<22} {d['description']}" for d in items)
+    _out(args, {"datasets": items}, text)
+
+
+class _EpochPrinter:
+    """Prints one line per epoch to stderr, so a long CLI run shows progress."""
+
+    def on_train_start(self, trainer) -> None: ...
+    def on_batch_end(self, trainer) -> None: ...
+    def on_train_end(self, trainer) -> None: ...
+
+    def on_epoch_end(self, trainer) -> None:
+        r = trainer.history[-1]
+        val = (
+            f" val_loss {r['val_loss']:.4f} val_acc {r['val_accuracy']:.3f}"
+            if "val_loss" in r
+            else ""
+        )
+        print(
+            f"epoch {r['epoch']}/{trainer.spec.epochs} loss {r['train_loss']:.4f} "
+            f"acc {r['train_accuracy']:.3f}{val} ({r['seconds']:.1f}s)",
+            file=sys.stderr,
+        )
+
+
+def cmd_train(args) -> int:
+    from lepton_core.api import train
+
+    train_opts = {
+        k: v
+        for k, v in {
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "optimizer": args.optimizer,
+            "schedule": args.schedule,
+            "weight_decay": args.weight_decay,
+            "patience": args.patience,
+        }.items()
+        if v is not None
+    }
+    data_options = {"image_size": args.image_size} if args.image_size else {}
+    path = Path(args.data)
+    if args.data not in _builtin_names() and not path.exists():
+        raise LabInputError(f"no dataset named {args.data!r} and no such file or folder")
+    callbacks = () if args.json else (_EpochPrinter(),)
+    run = train(
+        args.data,
+        model=args.model,
+        epochs=args.epochs,
+        seed=args.seed,
+        data_options=data_options,
+        callbacks=callbacks,
+        **train_opts,
+    )
+    rec = run.record
+    if rec.status == "failed":
+        raise (
+            LabInputError(rec.error)
+            if not rec.error.startswith("internal error")
+            else RuntimeError(rec.error)
+        )
+    summary = {
+        "run_id": run.id,
+        "status": rec.status,
+        "task": rec.task,
+        "data": rec.data,
+        "model": rec.model,
+        "epochs_completed": rec.epochs_completed,
+        "train_seconds": rec.train_seconds,
+        "metrics": {
+            k: v for k, v in rec.metrics.items() if k not in ("per_class", "confusion_matrix")
+        },
+    }
+    m = rec.metrics
+    text = (
+        f"run {run.id} {rec.status}: test accuracy {m.get('test_accuracy', 0):.4f}, "
+        f"{rec.epochs_completed} epochs in {rec.train_seconds}s"
+    )
+    _out(args, summary, text)
+    return 0
+
+
+def _builtin_names() -> list[str]:
+    from lepton_core.data import DATASETS
+
+    return DATASETS.names()
+
+
+def cmd_runs(args) -> None:
+    from lepton_core.api import list_runs
+
+    runs = list_runs()
+    rows = [
+        {
+            "run_id": r.id,
+            "status": r.status,
+            "data": r.record.data,
+            "model": r.record.model,
+            "epochs_completed": r.record.epochs_completed,
+            "test_accuracy": r.metrics.get("test_accuracy"),
+        }
+        for r in runs
+    ]
+    lines = [
+        f"{r['run_id']}  {r['status']:<11} {r['data']:<12} {r['model']:<9} "
+        f"acc {r['test_accuracy'] if r['test_accuracy'] is not None else '-'}"
+        for r in rows
+    ]
+    _out(args, {"runs": rows}, "\n".join(lines) or "no runs yet")
+
+
+def cmd_evaluate(args) -> None:
+    import numpy as np
+
+    from lepton_core.api import load_run
+    from lepton_core.metrics import confident_mistakes
+
+    run = load_run(args.run)
+    ev = run.evaluation()
+    mistakes = confident_mistakes(np.array(ev["y_true"]), np.array(ev["probs"]), k=5)
+    m = run.metrics
+    obj = {"run_id": run.id, "status": run.status, "metrics": m, "confident_mistakes": mistakes}
+    lines = [
+        f"run {run.id}: test accuracy {m['test_accuracy']:.4f}, macro F1 {m['test_macro_f1']:.4f}"
+    ]
+    lines += [
+        f"  {c['class']:<10} precision {c['precision']:.3f} recall {c['recall']:.3f} "
+        f"f1 {c['f1']:.3f} n={c['support']}"
+        for c in m["per_class"]
+    ]
+    _out(args, obj, "\n".join(lines))
+
+
+def cmd_explain(args) -> None:
+    import numpy as np
+    import torch
+
+    from lepton_core.api import explain, load_run
+    from lepton_core.explain import to_heatmap
+    from lepton_core.explain.render import overlay
+
+    run = load_run(args.run)
+    x = run.dataset.x["test"]
+    if not 0 <= args.index < len(x):
+        raise LabInputError(f"--index must be between 0 and {len(x) - 1}")
+    image = x[args.index]
+    probs = torch.softmax(run.model()(image[None]), dim=1)[0].detach()
+    target = int(probs.argmax()) if args.target is None else args.target
+    attr = explain(run, image, method=args.method, target=target)
+    classes = run.dataset.classes
+    obj = {
+        "run_id": run.id,
+        "method": args.method,
+        "index": args.index,
+        "true": classes[int(run.dataset.y["test"][args.index])],
+        "predicted": classes[int(probs.argmax())],
+        "confidence": float(probs.max()),
+        "target": classes[target] if 0 <= target < len(classes) else target,
+        "shape": list(attr.shape),
+        "out": None,
+    }
+    if args.out:
+        out = Path(args.out)
+        if out.suffix == ".npy":
+            np.save(out, attr.numpy())
+        elif out.suffix == ".png":
+            from PIL import Image
+
+            rgb = overlay(image.numpy(), to_heatmap(attr))
+            Image.fromarray(rgb).resize((rgb.shape[1] * 8, rgb.shape[0] * 8), Image.NEAREST).save(
+                out
+            )
+        else:
+            raise LabInputError("--out must end in .npy (raw attributions) or .png (overlay)")
+        obj["out"] = str(out)
+    _out(
+        args,
+        obj,
+        f"{args.method} for test image {args.index}: true {obj['true']}, predicted "
+        f"{obj['predicted']} ({obj['confidence']:.2f})"
+        + (f" -> {obj['out']}" if obj["out"] else ""),
+    )
+
+
+def cmd_export(args) -> None:
+    from lepton_core.api import export
+
+    out = export(args.run, format=args.format, out=args.out)
+    files = sorted(p.name for p in out.iterdir())
+    _out(
+        args,
+        {"run_id": args.run, "format": args.format, "out": str(out), "files": files},
+        f"wrote {out}",
+    )
+
+
+def cmd_app(args) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(args.port), "--server.address", args.address,
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        "--server.headless", "true",
+    ]  # fmt: skip
+    if args.json:
+        print(json.dumps({"url": f"http://{args.address}:{args.port}", "command": cmd}))
+        sys.stdout.flush()
+    return subprocess.call(cmd)  # noqa: S603  (fixed argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree for every subcommand."""
+    p = _Parser(prog="lepton", description="Lepton Lab: train, explain and export small networks.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        sp.set_defaults(func=func)
+        return sp
+
+    add("datasets", cmd_datasets, "list the built-in datasets")
+    t = add("train", cmd_train, "train a model and record the run")
+    t.add_argument(
+        "--data", required=True, help="built-in name, a folder of class folders, or a .zip"
+    )
+    t.add_argument("--model", default="cnn", help="seed-cnn, cnn or mlp")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--optimizer", choices=["adam", "adamw", "sgd"])
+    t.add_argument("--schedule", choices=["none", "cosine", "one-cycle"])
+    t.add_argument("--weight-decay", type=float)
+    t.add_argument("--patience", type=int, help="early stopping after N epochs without progress")
+    t.add_argument("--image-size", type=int, help="resize uploaded images to N x N")
+    add("runs", cmd_runs, "list stored runs")
+    e = add("evaluate", cmd_evaluate, "show a run's test metrics")
+    e.add_argument("run")
+    x = add("explain", cmd_explain, "explain one test image of a run")
+    x.add_argument("run")
+    x.add_argument("--method", default="saliency")
+    x.add_argument("--index", type=int, default=0, help="test image index")
+    x.add_argument("--target", type=int, help="class index to explain (default: predicted)")
+    x.add_argument("--out", help="write .npy attributions or a .png overlay")
+    ex = add("export", cmd_export, "export a run's model")
+    ex.add_argument("run")
+    ex.add_argument("--format", default="safetensors")
+    ex.add_argument("--out", required=True)
+    a = add("app", cmd_app, "start the Streamlit app")
+    a.add_argument("--port", type=int, default=8501)
+    a.add_argument("--address", default="127.0.0.1")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args) or 0
+    except LabInputError as e:
+        print(f"lepton: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lepton: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if os.environ.get("LEPTON_DEBUG"):
+            raise
+        print(f"lepton: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1

@@ -1,0 +1,136 @@
+"""Run configuration: small dataclasses with a JSON round trip (a config beside every run)."""
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from lepton_core.errors import LabInputError
+
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("none", "cosine", "one-cycle")
+
+
+@dataclass
+class DataSpec:
+    """Where the data comes from: a built-in name or a path, plus loader options."""
+
+    source: str = "digits"
+    options: dict = field(default_factory=dict)  # e.g. image_size, n_per_class, split fractions
+
+
+@dataclass
+class ModelSpec:
+    """A registered model name plus its options (channels, dropout, ...)."""
+
+    name: str = "cnn"
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class AugmentSpec:
+    """Training-time augmentation (torchvision.transforms.v2); all off by default."""
+
+    hflip: bool = False
+    rotation: float = 0.0  # max degrees either way
+    shift: float = 0.0  # max fraction of the image size
+    color_jitter: float = 0.0  # brightness/contrast strength, 0..1
+    noise: float = 0.0  # std of added Gaussian noise, in [0, 1] pixel units
+
+    @property
+    def enabled(self) -> bool:
+        """True when any augmentation is switched on."""
+        return bool(self.hflip or self.rotation or self.shift or self.color_jitter or self.noise)
+
+
+@dataclass
+class TrainSpec:
+    """Optimisation settings. Same seed + same data + same spec -> same metrics on CPU."""
+
+    epochs: int = 15
+    batch_size: int = 64
+    lr: float = 4e-3
+    optimizer: str = "adamw"
+    weight_decay: float = 1e-4
+    schedule: str = "one-cycle"
+    seed: int = 0
+    patience: int = 0  # early stopping on val loss; 0 = off
+    augment: AugmentSpec = field(default_factory=AugmentSpec)
+
+    def validate(self) -> None:
+        """Raise LabInputError on values that cannot train."""
+        if not 1 <= self.epochs <= 1000:
+            raise LabInputError(f"epochs must be between 1 and 1000, got {self.epochs}")
+        if not 1 <= self.batch_size <= 4096:
+            raise LabInputError(f"batch size must be between 1 and 4096, got {self.batch_size}")
+        if not 0 < self.lr <= 10:
+            raise LabInputError(f"learning rate must be > 0 and <= 10, got {self.lr}")
+        if self.weight_decay < 0:
+            raise LabInputError(f"weight decay must be >= 0, got {self.weight_decay}")
+        if self.optimizer not in OPTIMIZERS:
+            raise LabInputError(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise LabInputError(f"schedule must be one of {', '.join(SCHEDULES)}")
+        if self.patience < 0:
+            raise LabInputError(f"patience must be >= 0, got {self.patience}")
+
+
+@dataclass
+class RunConfig:
+    """Everything needed to reproduce a run; written as config.json beside it."""
+
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    train: TrainSpec = field(default_factory=TrainSpec)
+    task: str = "image-classification"
+    name: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        """Pretty JSON text."""
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RunConfig":
+        """Build from a dict, refusing unknown fields with a clear message."""
+        if not isinstance(d, dict):
+            raise LabInputError("config must be a JSON object")
+        _check_keys(d, cls, "config")
+        train = dict(d.get("train", {}))
+        _check_keys(train, TrainSpec, "train")
+        augment = train.pop("augment", {})
+        _check_keys(augment, AugmentSpec, "train.augment")
+        data, model = d.get("data", {}), d.get("model", {})
+        _check_keys(data, DataSpec, "data")
+        _check_keys(model, ModelSpec, "model")
+        try:
+            cfg = cls(
+                data=DataSpec(**data),
+                model=ModelSpec(**model),
+                train=TrainSpec(**train, augment=AugmentSpec(**augment)),
+                task=d.get("task", "image-classification"),
+                name=d.get("name", ""),
+            )
+        except TypeError as e:
+            raise LabInputError(f"bad config: {e}") from None
+        cfg.train.validate()
+        return cfg
+
+    @classmethod
+    def load(cls, path: Path) -> "RunConfig":
+        """Read config.json; bad JSON is a LabInputError."""
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text()))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise LabInputError(f"cannot read config {path}: {e}") from None
+
+
+def _check_keys(d: dict, klass: type, where: str) -> None:
+    if not isinstance(d, dict):
+        raise LabInputError(f"{where} must be a JSON object")
+    known = {f.name for f in fields(klass)}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise LabInputError(f"unknown field(s) in {where}: {', '.join(unknown)}")

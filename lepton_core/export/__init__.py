@@ -1,0 +1,21 @@
+"""Export formats registry: safetensors + JSON for now (ONNX and bundles come later)."""
+
+import shutil
+from pathlib import Path
+
+from lepton_core.errors import LabInputError
+from lepton_core.registry import Registry
+
+EXPORT_FORMATS = Registry("export format")
+
+
+@EXPORT_FORMATS.register("safetensors")
+def export_safetensors(run, out: Path) -> Path:
+    """Copy checkpoint.safetensors, model.json and config.json into `out`."""
+    src = run.folder
+    if not (src / "checkpoint.safetensors").exists():
+        raise LabInputError(f"run {run.id} has no checkpoint to export (status: {run.status})")
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("checkpoint.safetensors", "model.json", "config.json"):
+        shutil.copy2(src / name, out / name)
+    return out

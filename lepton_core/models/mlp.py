@@ -1,0 +1,35 @@
+"""Multi-layer perceptron over any flattened input."""
+
+import math
+
+from torch import nn
+
+from lepton_core.errors import LabInputError
+from lepton_core.models.registry import register_model
+
+
+@register_model(
+    "mlp", ("image-classification",), "fully connected layers over the flattened pixels"
+)
+def mlp(
+    input_shape: tuple[int, ...],
+    n_classes: int,
+    hidden: tuple[int, ...] | list[int] = (256, 128),
+    dropout: float = 0.2,
+    batch_norm: bool = False,
+) -> nn.Module:
+    """Flatten -> [Linear -> (BN) -> ReLU -> Dropout] per hidden size -> Linear(n_classes)."""
+    if not 0 <= dropout < 1:
+        raise LabInputError(f"dropout must be in [0, 1), got {dropout}")
+    if not hidden or any(int(n) < 1 for n in hidden):
+        raise LabInputError(f"hidden sizes must be positive, got {list(hidden)}")
+    layers: list[nn.Module] = [nn.Flatten()]
+    width = math.prod(input_shape)
+    for n in hidden:
+        layers.append(nn.Linear(width, int(n)))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(int(n)))
+        layers += [nn.ReLU(), nn.Dropout(dropout)]
+        width = int(n)
+    layers.append(nn.Linear(width, n_classes))
+    return nn.Sequential(*layers)

@@ -1,0 +1,40 @@
+"""A layer table (layer, output shape, parameters) from one dry forward pass."""
+
+import torch
+from torch import nn
+
+
+def model_summary(model: nn.Module, input_shape: tuple[int, ...]) -> list[dict]:
+    """One row per leaf layer, in call order, with its output shape and parameter count."""
+    rows: list[dict] = []
+    hooks = []
+    for name, module in model.named_modules():
+        if list(module.children()) or isinstance(module, nn.Identity):
+            continue
+
+        def hook(mod: nn.Module, _inp, out, name: str = name) -> None:
+            rows.append(
+                {
+                    "layer": name,
+                    "type": type(mod).__name__,
+                    "output_shape": list(out.shape[1:]),
+                    "params": sum(p.numel() for p in mod.parameters()),
+                }
+            )
+
+        hooks.append(module.register_forward_hook(hook))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape))
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return rows
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -1,0 +1,96 @@
+"""One training job, start to finish: data -> model -> Trainer -> evaluation -> RunStore."""
+
+import json
+import os
+import time
+import traceback
+from functools import partial
+
+import numpy as np
+import torch
+
+from lepton_core.config import RunConfig
+from lepton_core.data import load_dataset
+from lepton_core.data.augment import augment_batch, build_augment
+from lepton_core.errors import LabInputError
+from lepton_core.metrics import classification_metrics
+from lepton_core.models import build_lab_model, save_lab_model
+from lepton_core.runs.store import RunStore
+from lepton_core.training import BestCheckpoint, Callback, Cancel, EarlyStopping, Progress, Trainer
+from lepton_core.training.trainer import predict_logits
+
+
+class StoreHistory(Callback):
+    """Write each epoch's row to the RunStore as soon as it exists."""
+
+    def __init__(self, store: RunStore, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
+
+    def on_epoch_end(self, trainer) -> None:
+        self.store.add_epoch(self.run_id, trainer.history[-1])
+
+
+def run_job(store: RunStore, run_id: str, callbacks: tuple[Callback, ...] = ()) -> str:
+    """Train and evaluate one run; every outcome ends in the store. Returns the final status."""
+    store.mark_running(run_id, os.getpid())
+    try:
+        return _train_and_evaluate(store, run_id, callbacks)
+    except LabInputError as e:
+        store.finish(run_id, "failed", error=str(e))
+    except Exception as e:  # the run fails, the process and the store survive
+        (store.folder(run_id) / "error.log").write_text(traceback.format_exc())
+        store.finish(run_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
+    return "failed"
+
+
+def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...]) -> str:
+    cfg = RunConfig.from_dict(store.get(run_id).config)
+    folder = store.folder(run_id)
+    store.set_progress(run_id, {"phase": "loading data"})
+    ds = load_dataset(cfg.data.source, **cfg.data.options)
+    (folder / "data_report.json").write_text(json.dumps(ds.report.to_dict(), indent=2))
+    if store.cancel_requested(run_id):
+        store.finish(run_id, "cancelled", error="cancelled before training started")
+        return "cancelled"
+    model = build_lab_model(
+        cfg.model.name, cfg.model.options, ds.input_shape, ds.classes, *ds.channel_stats()
+    )
+    callbacks = [
+        StoreHistory(store, run_id),
+        BestCheckpoint(save=lambda m, _row: save_lab_model(m, folder)),
+        Cancel(partial(store.cancel_requested, run_id)),
+        Progress(partial(store.set_progress, run_id)),
+        *extra,
+    ]
+    if cfg.train.patience:
+        callbacks.append(EarlyStopping(cfg.train.patience))
+    transform = build_augment(cfg.train.augment, ds.input_shape[0])
+    augment = partial(augment_batch, transform=transform) if transform else None
+    trainer = Trainer(model, cfg.train, callbacks, augment=augment)
+    t0 = time.monotonic()
+    trainer.fit(ds.x["train"], ds.y["train"], ds.x["val"], ds.y["val"])
+    train_seconds = round(time.monotonic() - t0, 2)
+    cancelled = trainer.stop_reason == "cancelled"
+    if not (folder / "checkpoint.safetensors").exists():
+        store.finish(run_id, "cancelled", error="cancelled before the first epoch ended")
+        return "cancelled"
+    store.set_progress(run_id, dict(trainer.progress(), phase="evaluating"))
+    metrics = evaluate_run(model, ds, folder)
+    metrics.update(best_epoch=trainer.best_epoch, stop_reason=trainer.stop_reason or "completed")
+    status = "cancelled" if cancelled else "done"
+    store.finish(run_id, status, metrics=metrics, train_seconds=train_seconds)
+    return status
+
+
+def evaluate_run(model: torch.nn.Module, ds, folder) -> dict:
+    """Test-split metrics; per-example predictions go to evaluation.json for the pages."""
+    probs = torch.softmax(predict_logits(model, ds.x["test"]), dim=1).numpy()
+    y = ds.y["test"].numpy()
+    metrics = classification_metrics(y, probs, ds.classes)
+    evaluation = {
+        "classes": ds.classes,
+        "y_true": y.tolist(),
+        "probs": np.round(probs, 5).tolist(),
+    }
+    (folder / "evaluation.json").write_text(json.dumps(evaluation))
+    return metrics

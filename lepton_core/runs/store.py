@@ -1,0 +1,246 @@
+"""RunStore: runs in SQLite (WAL) under LEPTON_HOME, files in runs/<run_id>/."""
+
+import json
+import os
+import secrets
+import sqlite3
+import time
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lepton_core.config import RunConfig
+from lepton_core.errors import LabInputError
+from lepton_core.home import lepton_home
+
+STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+ACTIVE = ("queued", "running")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    task TEXT NOT NULL,
+    data TEXT NOT NULL,
+    model TEXT NOT NULL,
+    config TEXT NOT NULL,
+    metrics TEXT NOT NULL DEFAULT '{}',
+    progress TEXT NOT NULL DEFAULT '{}',
+    error TEXT NOT NULL DEFAULT '',
+    epochs_completed INTEGER NOT NULL DEFAULT 0,
+    train_seconds REAL,
+    pid INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL
+);
+CREATE TABLE IF NOT EXISTS history (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    row TEXT NOT NULL,
+    PRIMARY KEY (run_id, epoch)
+);
+"""
+
+
+@dataclass
+class RunRecord:
+    """One row of the runs table, decoded."""
+
+    id: str
+    name: str
+    status: str
+    task: str
+    data: str
+    model: str
+    config: dict
+    metrics: dict = field(default_factory=dict)
+    progress: dict = field(default_factory=dict)
+    error: str = ""
+    epochs_completed: int = 0
+    train_seconds: float | None = None
+    pid: int | None = None
+    cancel_requested: bool = False
+    created: float = 0.0
+    started: float | None = None
+    finished: float | None = None
+
+
+def new_run_id() -> str:
+    """Sortable and unguessable: 20261129-201530-1a2b3c."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True if the process exists and is not a zombie."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+class RunStore:
+    """All run state; safe to use from many processes (each call opens its own connection)."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = Path(home) if home else lepton_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.home / "lepton.db"
+        self.runs_dir = self.home / "runs"
+        self.runs_dir.mkdir(exist_ok=True)
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA busy_timeout=30000")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.row_factory = sqlite3.Row
+        return db
+
+    def _exec(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        with closing(self._connect()) as db:
+            return db.execute(sql, args).fetchall()
+
+    def folder(self, run_id: str) -> Path:
+        """The run's artifact folder."""
+        return self.runs_dir / run_id
+
+    def create_run(self, config: RunConfig) -> str:
+        """Insert a queued run and write its config.json; returns the run id."""
+        config.train.validate()
+        run_id = new_run_id()
+        folder = self.folder(run_id)
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text(config.to_json())
+        self._exec(
+            "INSERT INTO runs (id, name, status, task, data, model, config, created)"
+            " VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                config.name,
+                config.task,
+                config.data.source,
+                config.model.name,
+                json.dumps(config.to_dict()),
+                time.time(),
+            ),
+        )
+        return run_id
+
+    def get(self, run_id: str) -> RunRecord:
+        """The run, or LabInputError if there is none with that id."""
+        rows = self._exec("SELECT * FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise LabInputError(f"no run with id {run_id!r}")
+        return _record(rows[0])
+
+    def list_runs(self, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first."""
+        sql = "SELECT * FROM runs ORDER BY created DESC"
+        args: tuple = ()
+        if limit:
+            sql, args = sql + " LIMIT ?", (limit,)
+        return [_record(r) for r in self._exec(sql, args)]
+
+    def mark_running(self, run_id: str, pid: int) -> None:
+        """The worker has started."""
+        self._exec(
+            "UPDATE runs SET status='running', pid=?, started=? WHERE id=?",
+            (pid, time.time(), run_id),
+        )
+
+    def set_pid(self, run_id: str, pid: int) -> None:
+        """Remember which process owns the run."""
+        self._exec("UPDATE runs SET pid=? WHERE id=?", (pid, run_id))
+
+    def set_progress(self, run_id: str, progress: dict) -> None:
+        """Latest progress (epoch, fraction, ETA) for the live monitor."""
+        self._exec("UPDATE runs SET progress=? WHERE id=?", (json.dumps(progress), run_id))
+
+    def add_epoch(self, run_id: str, row: dict) -> None:
+        """Append one epoch's metrics to the history."""
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "INSERT OR REPLACE INTO history (run_id, epoch, row) VALUES (?, ?, ?)",
+                (run_id, row["epoch"], json.dumps(row)),
+            )
+            db.execute("UPDATE runs SET epochs_completed=? WHERE id=?", (row["epoch"], run_id))
+            db.execute("COMMIT")
+
+    def history(self, run_id: str) -> list[dict]:
+        """Epoch rows in order."""
+        rows = self._exec("SELECT row FROM history WHERE run_id=? ORDER BY epoch", (run_id,))
+        return [json.loads(r["row"]) for r in rows]
+
+    def finish(
+        self,
+        run_id: str,
+        status: str,
+        metrics: dict | None = None,
+        error: str = "",
+        train_seconds: float | None = None,
+    ) -> None:
+        """Final status, metrics and error message."""
+        assert status in STATUSES, status
+        self._exec(
+            "UPDATE runs SET status=?, metrics=?, error=?, train_seconds=?, finished=? WHERE id=?",
+            (status, json.dumps(metrics or {}), error, train_seconds, time.time(), run_id),
+        )
+
+    def request_cancel(self, run_id: str) -> None:
+        """Ask the worker to stop; a queued run is cancelled at once."""
+        self.get(run_id)
+        self._exec("UPDATE runs SET cancel_requested=1 WHERE id=?", (run_id,))
+        self._exec(
+            "UPDATE runs SET status='cancelled', finished=? WHERE id=? AND status='queued'"
+            " AND pid IS NULL",
+            (time.time(), run_id),
+        )
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """Has someone asked this run to stop?"""
+        rows = self._exec("SELECT cancel_requested FROM runs WHERE id=?", (run_id,))
+        return bool(rows and rows[0]["cancel_requested"])
+
+    def rename(self, run_id: str, name: str) -> None:
+        """Give a run a human name."""
+        self._exec("UPDATE runs SET name=? WHERE id=?", (name, run_id))
+
+    def reconcile(self) -> list[str]:
+        """Mark active runs whose worker process is gone as interrupted; returns their ids."""
+        gone = [
+            r.id
+            for r in (
+                _record(x) for x in self._exec("SELECT * FROM runs WHERE status IN (?, ?)", ACTIVE)
+            )
+            if r.pid and not pid_alive(r.pid)
+        ]
+        for run_id in gone:
+            self._exec(
+                "UPDATE runs SET status='interrupted', error=?, finished=?"
+                " WHERE id=? AND status IN (?, ?)",
+                ("the worker process ended unexpectedly", time.time(), run_id, *ACTIVE),
+            )
+        return gone
+
+
+def _record(row: sqlite3.Row) -> RunRecord:
+    d = dict(row)
+    for key in ("config", "metrics", "progress"):
+        d[key] = json.loads(d[key])
+    d["cancel_requested"] = bool(d["cancel_requested"])
+    return RunRecord(**d)

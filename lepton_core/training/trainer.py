@@ -1,0 +1,145 @@
+"""A model-agnostic training loop for classifiers over in-memory tensors."""
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lepton_core.config import TrainSpec
+from lepton_core.training.callbacks import Callback, accuracy_count
+
+
+def seed_everything(seed: int) -> None:
+    """Seed torch (CPU) so the same seed gives the same run."""
+    torch.manual_seed(seed)
+
+
+def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
+    """Adam, AdamW or SGD (momentum 0.9) from the spec."""
+    params = model.parameters()
+    if spec.optimizer == "adam":
+        return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay)
+    if spec.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
+    return torch.optim.SGD(params, lr=spec.lr, momentum=0.9, weight_decay=spec.weight_decay)
+
+
+def make_schedule(opt: torch.optim.Optimizer, spec: TrainSpec, total_steps: int):
+    """A per-batch learning-rate schedule, or None."""
+    if spec.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
+    if spec.schedule == "one-cycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=spec.lr, total_steps=total_steps)
+    return None
+
+
+class Trainer:
+    """Mini-batch training with callbacks; `history` holds one dict per epoch."""
+
+    def __init__(self, model: nn.Module, spec: TrainSpec, callbacks=(), augment=None) -> None:
+        self.model, self.spec = model, spec
+        self.callbacks: list[Callback] = list(callbacks)
+        self.augment = augment  # callable on a batch, or None
+        self.history: list[dict] = []
+        self.should_stop, self.stop_reason = False, ""
+        self.epoch = self.batch = self.n_batches = 0
+        self.best_epoch: int | None = None
+        self.start_time = 0.0
+
+    def stop(self, reason: str) -> None:
+        """Ask the loop to stop after the current batch."""
+        self.should_stop, self.stop_reason = True, reason
+
+    def progress(self) -> dict:
+        """Where training is now: fraction done, elapsed and estimated remaining seconds."""
+        done = (self.epoch + self.batch / max(self.n_batches, 1)) / self.spec.epochs
+        elapsed = time.monotonic() - self.start_time
+        eta = elapsed / done * (1 - done) if done > 0 else None
+        return {
+            "epoch": self.epoch + 1,
+            "epochs": self.spec.epochs,
+            "batch": self.batch,
+            "batches": self.n_batches,
+            "fraction": round(min(done, 1.0), 4),
+            "elapsed_s": round(elapsed, 2),
+            "eta_s": None if eta is None else round(eta, 1),
+        }
+
+    def _call(self, hook: str) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(self)
+
+    def fit(self, x: torch.Tensor, y: torch.Tensor, x_val=None, y_val=None) -> list[dict]:
+        """Train for `spec.epochs` (or until a callback stops it); returns the history."""
+        spec, model = self.spec, self.model
+        seed_everything(spec.seed)
+        gen = torch.Generator().manual_seed(spec.seed)
+        n = len(y)
+        self.n_batches = max(1, math.ceil(n / spec.batch_size))
+        opt = make_optimizer(model, spec)
+        sched = make_schedule(opt, spec, spec.epochs * self.n_batches)
+        self.start_time = time.monotonic()
+        self._call("on_train_start")
+        for self.epoch in range(spec.epochs):
+            t0 = time.monotonic()
+            model.train()
+            perm = torch.randperm(n, generator=gen)
+            loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
+            for batch in range(self.n_batches):
+                self.batch = batch
+                idx = perm[self.batch * spec.batch_size : (self.batch + 1) * spec.batch_size]
+                if len(idx) < 2 and self.batch > 0:
+                    break  # batch norm cannot train on a single example
+                xb, yb = x[idx], y[idx]
+                if self.augment is not None:
+                    xb = self.augment(xb)
+                opt.zero_grad(set_to_none=True)
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
+                loss.backward()
+                opt.step()
+                if sched is not None:
+                    sched.step()
+                loss_sum += loss.detach() * len(yb)
+                correct += accuracy_count(logits.detach(), yb)
+                seen += len(yb)
+                self._call("on_batch_end")
+                if self.should_stop:
+                    break
+            self.batch = self.n_batches
+            row = {
+                "epoch": self.epoch + 1,
+                "train_loss": loss_sum.item() / max(seen, 1),
+                "train_accuracy": correct.item() / max(seen, 1),
+                "lr": opt.param_groups[0]["lr"],
+            }
+            if x_val is not None and not (self.should_stop and self.stop_reason == "cancelled"):
+                row.update(evaluate_loss(model, x_val, y_val, spec.batch_size * 4))
+            row["seconds"] = round(time.monotonic() - t0, 3)
+            self.history.append(row)
+            self._call("on_epoch_end")
+            if self.should_stop:
+                break
+        self._call("on_train_end")
+        return self.history
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """Logits for all of `x`, in eval mode, in batches."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    model.train(was_training)
+    return out
+
+
+def evaluate_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> dict:
+    """Validation loss and accuracy."""
+    logits = predict_logits(model, x, batch_size)
+    return {
+        "val_loss": F.cross_entropy(logits, y).item(),
+        "val_accuracy": accuracy_count(logits, y).item() / len(y),
+    }
