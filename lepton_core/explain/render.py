@@ -26,7 +26,7 @@ def image_to_rgb(image: np.ndarray) -> np.ndarray:
     return (img.transpose(1, 2, 0) * 255).round().astype(np.uint8)
 
 
-def overlay(image: np.ndarray, heat: np.ndarray, signed: bool = False, alpha: float = 0.55):
+def overlay(image: np.ndarray, heat: np.ndarray, signed: bool = False, alpha: float = 0.8):
     """Blend the colourised heatmap over a gray copy of the image: (H, W, 3) uint8."""
     base = image_to_rgb(image).mean(axis=2, keepdims=True).repeat(3, axis=2)
     color = colorize(heat, signed).astype(float)

@@ -38,3 +38,18 @@ def model_summary(model: nn.Module, input_shape: tuple[int, ...]) -> list[dict]:
 def count_parameters(model: nn.Module) -> int:
     """Trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def describe_model(
+    name: str, options: dict, input_shape: tuple[int, ...], classes: list[str]
+) -> tuple[list[dict], int]:
+    """Summary rows (with normalisation) and trainable parameters of a model before training."""
+    from lepton_core.models.lab_model import build_lab_model
+
+    c = input_shape[0]
+    model = build_lab_model(name, options, input_shape, classes, [0.0] * c, [1.0] * c)
+    rows = [r for r in model_summary(model, input_shape) if r["type"] != "Normalize"]
+    for r in rows:
+        r["layer"] = r["layer"].removeprefix("net.")
+        r["output_shape"] = " × ".join(map(str, r["output_shape"]))
+    return rows, count_parameters(model)

@@ -1,0 +1,77 @@
+"""The live job monitor: polls the RunStore from an st.fragment; the worker never calls st.*."""
+
+import streamlit as st
+
+from app.components.charts import learning_curves
+from app.components.state import executor, store
+
+POLL_SECONDS = 1.0
+
+
+def _fmt_seconds(s: float | None) -> str:
+    if s is None:
+        return "estimating…"
+    return f"{s:.0f} s" if s < 90 else f"{s / 60:.1f} min"
+
+
+def _curves(run_id: str) -> None:
+    history = store().history(run_id)
+    if not history:
+        return
+    left, right = st.columns(2)
+    left.plotly_chart(learning_curves(history, "loss"), key=f"loss-{run_id}")
+    right.plotly_chart(learning_curves(history, "accuracy"), key=f"acc-{run_id}")
+
+
+def _live(run_id: str) -> None:
+    st_ = store()
+    st_.reconcile()
+    rec = st_.get(run_id)
+    if rec.status not in ("queued", "running"):
+        st.rerun()  # switch the page to the final view (and stop polling)
+    p = rec.progress
+    if rec.status == "queued" or "fraction" not in p:
+        st.progress(0.0, text=f"{rec.status}: {p.get('phase', 'starting the worker…')}")
+    else:
+        text = (
+            f"Epoch {p['epoch']}/{p['epochs']} · {p['fraction']:.0%} · "
+            f"elapsed {_fmt_seconds(p['elapsed_s'])} · ETA {_fmt_seconds(p.get('eta_s'))}"
+        )
+        st.progress(min(p["fraction"], 1.0), text=text)
+    if st.button(
+        "Cancel training",
+        key=f"cancel-{run_id}",
+        help="stops within 2 s, keeps the best checkpoint",
+    ):
+        executor().cancel(run_id)
+        st.toast("Cancelling… the best checkpoint so far is kept.")
+    _curves(run_id)
+
+
+def _final(rec) -> None:
+    m = rec.metrics
+    if rec.status == "done":
+        st.success(
+            f"Finished: test accuracy **{m.get('test_accuracy', 0):.1%}** after "
+            f"{rec.epochs_completed} epochs in {rec.train_seconds:.1f} s."
+        )
+    elif rec.status == "cancelled":
+        acc = m.get("test_accuracy")
+        extra = f" Best checkpoint kept: test accuracy {acc:.1%}." if acc is not None else ""
+        st.warning(f"Cancelled after {rec.epochs_completed} epochs.{extra}")
+    else:
+        st.error(f"Run {rec.status}: {rec.error or 'no message'}")
+    _curves(rec.id)
+    if rec.status in ("done", "cancelled") and m:
+        c1, c2 = st.columns(2)
+        c1.page_link("pages/evaluate.py", label="Evaluate this run →", icon=":material/analytics:")
+        c2.page_link("pages/explain.py", label="Explain its decisions →", icon=":material/visibility:")
+
+
+def job_monitor(run_id: str) -> None:
+    """Live progress, ETA, curves and Cancel while the run is active; the result after."""
+    rec = store().get(run_id)
+    if rec.status in ("queued", "running"):
+        st.fragment(run_every=POLL_SECONDS)(_live)(run_id)
+    else:
+        _final(rec)

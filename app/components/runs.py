@@ -1,0 +1,33 @@
+"""Picking a run, and the run's one-line description."""
+
+import time
+
+import streamlit as st
+
+from app.components.state import set_run_id, store, sync_run_id
+
+
+def describe(rec) -> str:
+    """e.g. `digits · cnn · done · acc 0.993 · 20261129-…`."""
+    acc = rec.metrics.get("test_accuracy")
+    when = time.strftime("%H:%M", time.localtime(rec.created))
+    bits = [rec.name] if rec.name else [rec.data.split("/")[-1], rec.model]
+    bits.append(rec.status)
+    if acc is not None:
+        bits.append(f"acc {acc:.3f}")
+    return " · ".join(bits) + f" · {when} · {rec.id[-6:]}"
+
+
+def pick_run(label: str = "Run", statuses: tuple[str, ...] = ("done", "cancelled")):
+    """A selectbox of finished runs, defaulting to the current one; returns the record or None."""
+    runs = [r for r in store().list_runs(limit=200) if r.status in statuses]
+    if not runs:
+        return None
+    current = sync_run_id()
+    ids = [r.id for r in runs]
+    index = ids.index(current) if current in ids else 0
+    by_id = {r.id: r for r in runs}
+    chosen = st.selectbox(label, ids, index=index, format_func=lambda i: describe(by_id[i]))
+    if chosen != current:
+        set_run_id(chosen)
+    return by_id[chosen]

@@ -1,0 +1,29 @@
+"""Sidebar: the chosen data and the current run's status, on every page."""
+
+import streamlit as st
+
+from app.components.state import data_choice, store, sync_run_id
+
+STATUS_ICON = {
+    "queued": ":material/schedule:", "running": ":material/directions_run:", "done": ":material/check_circle:", "failed": ":material/error:", "cancelled": ":material/stop_circle:",
+    "interrupted": ":material/warning:",
+}  # fmt: skip
+
+
+def sidebar() -> None:
+    """Show what the session is working on."""
+    with st.sidebar:
+        _, _, label = data_choice()
+        st.caption(f"**Data:** {label}")
+        run_id = sync_run_id()
+        if run_id:
+            try:
+                rec = store().get(run_id)
+            except ValueError:
+                st.caption(f"Run {run_id} not found")
+                return
+            acc = rec.metrics.get("test_accuracy")
+            acc_text = f" · acc {acc:.1%}" if acc is not None else ""
+            st.caption(
+                f"**Run:** {STATUS_ICON.get(rec.status, '')} {rec.model} {rec.status}{acc_text}"
+            )
