@@ -65,7 +65,9 @@ def _final(rec) -> None:
     if rec.status in ("done", "cancelled") and m:
         c1, c2 = st.columns(2)
         c1.page_link("pages/evaluate.py", label="Evaluate this run →", icon=":material/analytics:")
-        c2.page_link("pages/explain.py", label="Explain its decisions →", icon=":material/visibility:")
+        c2.page_link(
+            "pages/explain.py", label="Explain its decisions →", icon=":material/visibility:"
+        )
 
 
 def job_monitor(run_id: str) -> None:

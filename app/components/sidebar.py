@@ -5,9 +5,13 @@ import streamlit as st
 from app.components.state import data_choice, store, sync_run_id
 
 STATUS_ICON = {
-    "queued": ":material/schedule:", "running": ":material/directions_run:", "done": ":material/check_circle:", "failed": ":material/error:", "cancelled": ":material/stop_circle:",
+    "queued": ":material/schedule:",
+    "running": ":material/directions_run:",
+    "done": ":material/check_circle:",
+    "failed": ":material/error:",
+    "cancelled": ":material/stop_circle:",
     "interrupted": ":material/warning:",
-}  # fmt: skip
+}
 
 
 def sidebar() -> None:

@@ -106,4 +106,6 @@ if spec.enabled:
     for row in augment_preview(ds, spec, n=7):
         image_row(row, size=56)
 
-st.page_link("pages/train.py", label="Next: train a model on this data →", icon=":material/model_training:")
+st.page_link(
+    "pages/train.py", label="Next: train a model on this data →", icon=":material/model_training:"
+)

@@ -15,14 +15,24 @@ steps = [
         ":material/dataset:",
         "Pick built-in digits or shapes, or upload a zip of class folders.",
     ),
-    ("pages/train.py", "2 · Train", ":material/model_training:", "Choose a network and train it; the curves update live."),
+    (
+        "pages/train.py",
+        "2 · Train",
+        ":material/model_training:",
+        "Choose a network and train it; the curves update live.",
+    ),
     (
         "pages/evaluate.py",
         "3 · Evaluate",
         ":material/analytics:",
         "Test accuracy, per-class scores, confusions, mistakes.",
     ),
-    ("pages/explain.py", "4 · Explain", ":material/visibility:", "Heatmaps of the pixels behind each prediction."),
+    (
+        "pages/explain.py",
+        "4 · Explain",
+        ":material/visibility:",
+        "Heatmaps of the pixels behind each prediction.",
+    ),
 ]
 for col, (path, label, icon, text) in zip(st.columns(4), steps, strict=True):
     with col.container(border=True):
