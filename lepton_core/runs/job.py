@@ -16,7 +16,15 @@ from lepton_core.errors import LabInputError
 from lepton_core.metrics import classification_metrics
 from lepton_core.models import build_lab_model, save_lab_model
 from lepton_core.runs.store import RunStore
-from lepton_core.training import BestCheckpoint, Callback, Cancel, EarlyStopping, Progress, Trainer
+from lepton_core.training import (
+    BestCheckpoint,
+    Callback,
+    Cancel,
+    EarlyStopping,
+    Progress,
+    Trainer,
+    seed_everything,
+)
 from lepton_core.training.trainer import predict_logits
 
 
@@ -52,6 +60,7 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     if store.cancel_requested(run_id):
         store.finish(run_id, "cancelled", error="cancelled before training started")
         return "cancelled"
+    seed_everything(cfg.train.seed)  # the initial weights depend on the seed, not on earlier runs
     model = build_lab_model(
         cfg.model.name, cfg.model.options, ds.input_shape, ds.classes, *ds.channel_stats()
     )
