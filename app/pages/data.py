@@ -39,16 +39,19 @@ else:
     try:
         if kind == kinds[1]:
             up = st.file_uploader("Zip of class folders", type=["zip"], key="zip_upload")
-            if up is not None:
+            if up is not None and st.session_state.get("saved_upload") != (up.file_id, size):
                 path = save_upload_zip(up.getvalue())
                 set_data_choice(str(path), size_opts, up.name)
+                st.session_state.saved_upload = (up.file_id, size)
         else:
             ups = st.file_uploader(
                 "Folder of class folders", accept_multiple_files="directory", key="dir_upload"
             )
-            if ups:
+            ids = (tuple(u.file_id for u in ups or ()), size)
+            if ups and st.session_state.get("saved_upload") != ids:
                 path = zip_folder_upload((u.name, u.getvalue()) for u in ups)
                 set_data_choice(str(path), size_opts, ups[0].name.split("/")[0] + "/")
+                st.session_state.saved_upload = ids
     except LabInputError as e:
         st.error(f"Upload refused: {e}")
     source, options, label = data_choice()

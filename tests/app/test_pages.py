@@ -126,3 +126,14 @@ def test_explain_page_draws_a_heatmap_per_method(finished_run):
     for label in ("input", "Saliency", "Integrated Gradients", "Grad-CAM"):
         assert captions.count(label) == 4, (label, captions)
     assert "Test image #0" in texts(at)
+
+
+def test_folder_upload_is_read_like_a_zip(home, tmp_path):
+    zf = zipfile.ZipFile(make_sample_zip(tmp_path / "sample.zip"))
+    files = [(n, zf.read(n), "image/png") for n in zf.namelist() if not n.endswith("/")]
+    at = open_page("pages/data.py")
+    at.radio[0].set_value("Upload a folder").run()
+    at.file_uploader[0].set_value(files).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Classes"], metrics["Images"], metrics["Skipped files"]) == ("3", "45", "1")
