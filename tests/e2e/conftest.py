@@ -134,7 +134,9 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"browser tests must run in CI, but {msg}")
         pytest.skip(msg)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)  # its own default (5 s) is too short here
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from lepton_core.runs import LocalExecutor, RunStore
@@ -35,8 +36,8 @@ WATCH_PROGRESS = """() => {
 
 def shot(page: Page, folder: Path, name: str, target: Locator | None = None) -> None:
     """Screenshot the viewport (the main area scrolls, so full_page would show little more)."""
-    if target is not None:
-        target.scroll_into_view_if_needed()
+    if target is not None:  # centre it: scroll_into_view_if_needed leaves it at the very edge
+        target.evaluate("el => el.scrollIntoView({block: 'center'})", timeout=10_000)
     page.screenshot(path=str(folder / f"{name}.png"))
 
 
@@ -60,8 +61,12 @@ def set_epochs(page: Page, n: int) -> None:
     wait_idle(page)
 
 
-def train_and_wait(page: Page, folder: Path, prefix: str) -> str:
-    """Click Start training, check the live progress, wait for the result; returns the run id."""
+def train_and_wait(page: Page, folder: Path, prefix: str, require_eta: bool = True) -> str:
+    """Click Start training, check the live progress, wait for the result; returns the run id.
+
+    The monitor polls once a second, so a run of a few seconds (the 45-image upload) can finish
+    between two polls: only require the live ETA for runs long enough to be seen.
+    """
     page.evaluate(WATCH_PROGRESS)
     page.get_by_role("button", name="Start training").click()
     finished = page.get_by_text("Finished: test accuracy")
@@ -69,11 +74,17 @@ def train_and_wait(page: Page, folder: Path, prefix: str) -> str:
     # Screenshot the live monitor if we catch it; the watcher above is what the test relies on.
     expect(live.or_(finished).first).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     if live.count():
-        shot(page, folder, f"{prefix}-live")
+        try:
+            shot(page, folder, f"{prefix}-live", live.first)
+        except PlaywrightError:  # the run finished in between: the progress bar is gone
+            pass
     expect(finished).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     texts = page.evaluate("window.__progressTexts")
-    assert texts, "the live progress bar never showed an ETA"
-    assert any(re.search(r"Epoch \d+/\d+ · \d+% · elapsed .+ · ETA ", t) for t in texts), texts
+    if require_eta:
+        assert texts, "the live progress bar never showed an ETA"
+    if texts:
+        assert any(re.search(r"Epoch \d+/\d+ · \d+% · elapsed .+ · ETA ", t) for t in texts), texts
+    wait_idle(page)  # the final view's charts arrive after the banner
     shot(page, folder, f"{prefix}-finished", finished)
     run_ids = parse_qs(urlparse(page.url).query).get("run")
     assert run_ids, f"no run= in {page.url}"
@@ -104,12 +115,12 @@ def test_digits_path_from_data_to_explanation(server, page: Page, shots: Path) -
     expect(page.get_by_role("heading", name="Evaluate", exact=True)).to_be_visible()
     expect(metric_value(page, "Test accuracy")).to_have_text(re.compile(r"\d+\.\d%"))
     expect(page.get_by_text("Per class", exact=True)).to_be_visible()
-    mistakes = page.get_by_role("heading", name="Most confident mistakes")
+    expect(page.get_by_role("heading", name="Most confident mistakes")).to_be_visible()
     explain_link = page.get_by_role("link", name="Explain these mistakes →")
     no_mistakes = page.get_by_text("No mistakes on the test split.")
     expect(explain_link.or_(no_mistakes)).to_be_visible()
     shot(page, shots, "05-evaluate")
-    shot(page, shots, "06-evaluate-mistakes", mistakes)
+    shot(page, shots, "06-evaluate-mistakes", explain_link.or_(no_mistakes))
 
     if explain_link.count():
         explain_link.click()
@@ -123,7 +134,7 @@ def test_digits_path_from_data_to_explanation(server, page: Page, shots: Path) -
         cap = page.get_by_test_id("stImageCaption").filter(has_text=re.compile(f"^{caption}$"))
         expect(cap.first).to_be_visible()
     shot(page, shots, "07-explain")
-    shot(page, shots, "08-explain-row", gradcam.first)
+    shot(page, shots, "08-explain-last-row", gradcam.last)
 
 
 def test_zip_upload_trains_end_to_end(server, page: Page, shots: Path, tmp_path: Path) -> None:
@@ -144,8 +155,11 @@ def test_zip_upload_trains_end_to_end(server, page: Page, shots: Path, tmp_path:
     expect(skipped).to_be_visible()
     table = skipped.get_by_test_id("stDataFrame")
     expect(table).to_be_visible()
-    # st.dataframe draws on a canvas; its accessible grid carries the cell texts.
-    expect(table.get_by_role("gridcell").filter(has_text="corrupt.png")).to_have_count(1)
+    # st.dataframe draws on a canvas; the cell texts live in a fallback <table> inside it,
+    # which is in the DOM but not "visible", so count the cells rather than look at them.
+    row = table.locator('tbody tr[role="row"]')
+    expect(row).to_have_count(1)
+    expect(row.locator("td")).to_have_text([re.compile(r"corrupt\.png$"), re.compile(r"\w")])
     shot(page, shots, "01-data-upload")
     shot(page, shots, "02-data-skipped", skipped)
 
@@ -153,7 +167,7 @@ def test_zip_upload_trains_end_to_end(server, page: Page, shots: Path, tmp_path:
     expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible()
     expect(page.get_by_text("sample.zip").first).to_be_visible()
     set_epochs(page, 2)
-    run_id = train_and_wait(page, shots, "03-train")
+    run_id = train_and_wait(page, shots, "03-train", require_eta=False)
 
     runs = {r.id: r for r in RunStore(server.home).list_runs()}
     assert run_id in runs, f"{run_id} not in {list(runs)}"
