@@ -22,5 +22,8 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-sidebar()
-page.run()
+slot = st.sidebar.container()
+try:
+    page.run()
+finally:  # drawn after the page, so it shows what the page just chose (even after st.stop)
+    sidebar(slot)

@@ -25,6 +25,7 @@ def learning_curves(history: list[dict], metric: str) -> go.Figure:
                 go.Scatter(x=epochs, y=ys, name=split, mode="lines+markers", line_dash=dash)
             )
     fig.update_layout(title=metric.capitalize(), xaxis_title="epoch", **LAYOUT)
+    fig.update_xaxes(dtick=1 if len(history) <= 20 else None)
     if metric == "accuracy":
         fig.update_yaxes(range=[0, 1.02])
     return fig

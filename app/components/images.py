@@ -14,4 +14,5 @@ def image_row(images: list[np.ndarray], captions: list[str] | None = None, size:
     """One row of images in columns."""
     cols = st.columns(max(len(images), 1))
     for k, (col, img) in enumerate(zip(cols, images, strict=False)):
-        col.image(upscale(img, size), caption=captions[k] if captions else None)
+        big = upscale(img, size)
+        col.image(big, caption=captions[k] if captions else None, width=big.shape[1])

@@ -14,9 +14,9 @@ STATUS_ICON = {
 }
 
 
-def sidebar() -> None:
-    """Show what the session is working on."""
-    with st.sidebar:
+def sidebar(slot) -> None:
+    """Show what the session is working on, in `slot` (a sidebar container)."""
+    with slot:
         _, _, label = data_choice()
         st.caption(f"**Data:** {label}")
         run_id = sync_run_id()
@@ -26,8 +26,9 @@ def sidebar() -> None:
             except ValueError:
                 st.caption(f"Run {run_id} not found")
                 return
+            status = "in progress" if rec.status in ("queued", "running") else rec.status
             acc = rec.metrics.get("test_accuracy")
             acc_text = f" · acc {acc:.1%}" if acc is not None else ""
             st.caption(
-                f"**Run:** {STATUS_ICON.get(rec.status, '')} {rec.model} {rec.status}{acc_text}"
+                f"**Run:** {STATUS_ICON.get(rec.status, '')} {rec.model} {status}{acc_text}"
             )

@@ -71,6 +71,9 @@ c2.metric("Classes", ds.n_classes)
 c3.metric("Image shape", "×".join(map(str, ds.input_shape)))
 c4.metric("Skipped files", len(report.skipped))
 st.caption(" · ".join(report.notes))
+st.page_link(
+    "pages/train.py", label="Looks right? Next: train a model →", icon=":material/model_training:"
+)
 
 left, right = st.columns([1, 2])
 left.plotly_chart(class_balance(report.counts), key="balance")

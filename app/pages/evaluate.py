@@ -43,15 +43,18 @@ with left:
         [
             {
                 "class": r["class"],
-                "precision": round(r["precision"], 3),
-                "recall": round(r["recall"], 3),
-                "F1": round(r["f1"], 3),
+                "precision": r["precision"],
+                "recall": r["recall"],
+                "F1": r["f1"],
                 "images": r["support"],
             }
             for r in m["per_class"]
         ],
         hide_index=True,
         width="stretch",
+        column_config={
+            k: st.column_config.NumberColumn(format="%.3f") for k in ("precision", "recall", "F1")
+        },
     )
     st.caption(
         "Precision: of the images predicted as this class, how many were. Recall: of the "

@@ -29,11 +29,12 @@ ds = dataset(run.config.data.source, run.config.data.options)
 classes, n_test = ds.classes, len(ds.y["test"])
 
 mistakes = [i for i in st.session_state.get("mistakes", []) if i < n_test]
-left, mid, right = st.columns([2, 2, 1])
+left, mid, right = st.columns([2, 3, 1])
 source = left.radio("Images", ["first test images", "confident mistakes", "choose by number"],
                     horizontal=True, index=1 if mistakes else 0)  # fmt: skip
 if source == "confident mistakes" and mistakes:
-    indices = mistakes[:4]
+    indices = mistakes[:6]
+    left.caption(f"The {len(indices)} most confident mistakes found on the Evaluate page.")
 elif source == "choose by number":
     indices = left.multiselect("Test image numbers", list(range(n_test)), default=[0, 1, 2])
 else:
@@ -73,9 +74,11 @@ for row in rows:
         f"*{classes[row['target']]}*"
     )
     cols = st.columns(len(methods) + 2)
-    cols[0].image(upscale(row["image"], 128), caption="input")
+    big = upscale(row["image"], 128)
+    cols[0].image(big, caption="input", width=big.shape[1])
     for col, name in zip(cols[1:], methods, strict=False):
-        col.image(upscale(row["overlays"][name], 128), caption=EXPLAIN_METHODS.get(name).label)
+        big = upscale(row["overlays"][name], 128)
+        col.image(big, caption=EXPLAIN_METHODS.get(name).label, width=big.shape[1])
     cols[-1].plotly_chart(
         probability_bars(row["probs"], classes, row["predicted"]), key=f"p-{row['index']}"
     )

@@ -49,7 +49,13 @@ def describe_model(
     c = input_shape[0]
     model = build_lab_model(name, options, input_shape, classes, [0.0] * c, [1.0] * c)
     rows = [r for r in model_summary(model, input_shape) if r["type"] != "Normalize"]
-    for r in rows:
-        r["layer"] = r["layer"].removeprefix("net.")
-        r["output_shape"] = " × ".join(map(str, r["output_shape"]))
-    return rows, count_parameters(model)
+    table = [
+        {
+            "layer": r["layer"].removeprefix("net."),
+            "type": r["type"],
+            "output shape": " × ".join(map(str, r["output_shape"])),
+            "parameters": r["params"],
+        }
+        for r in rows
+    ]
+    return table, count_parameters(model)
