@@ -5,8 +5,9 @@ from pathlib import Path
 import torch
 
 from lepton_core.config import AugmentSpec, DataSpec, ModelSpec, RunConfig, TrainSpec
-from lepton_core.data import LabDataset, load_dataset
+from lepton_core.data import LabDataset, check_source, load_dataset
 from lepton_core.errors import LabInputError
+from lepton_core.models import MODELS
 from lepton_core.runs import Run, RunStore
 from lepton_core.runs.job import run_job
 
@@ -45,6 +46,7 @@ def make_config(
     if isinstance(dataset, LabDataset):
         data = DataSpec(dataset.source, dict(dataset.options, **(data_options or {})))
     else:
+        check_source(str(dataset))
         data = DataSpec(str(dataset), dict(data_options or {}))
     augment = train_options.pop("augment", None) or {}
     unknown = set(train_options) - set(TrainSpec.__dataclass_fields__)
@@ -52,6 +54,7 @@ def make_config(
         raise LabInputError(f"unknown training option(s): {', '.join(sorted(unknown))}")
     if epochs is not None:
         train_options["epochs"] = epochs
+    MODELS.get(model)  # an unknown model is refused before any run is stored
     spec = TrainSpec(seed=seed, augment=AugmentSpec(**augment), **train_options)
     spec.validate()
     return RunConfig(data=data, model=ModelSpec(model, dict(model_options or {})), train=spec)

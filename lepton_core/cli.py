@@ -67,9 +67,6 @@ def cmd_train(args) -> int:
         if v is not None
     }
     data_options = {"image_size": args.image_size} if args.image_size else {}
-    path = Path(args.data)
-    if args.data not in _builtin_names() and not path.exists():
-        raise LabInputError(f"no dataset named {args.data!r} and no such file or folder")
     callbacks = () if args.json else (_EpochPrinter(),)
     run = train(
         args.data,
@@ -106,12 +103,6 @@ def cmd_train(args) -> int:
     )
     _out(args, summary, text)
     return 0
-
-
-def _builtin_names() -> list[str]:
-    from lepton_core.data import DATASETS
-
-    return DATASETS.names()
 
 
 def cmd_runs(args) -> None:
@@ -290,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args) or 0
     except LabInputError as e:
         print(f"lepton: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # an output path that cannot be written, a missing input
+        print(f"lepton: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("lepton: interrupted", file=sys.stderr)

@@ -29,6 +29,4 @@ def sidebar(slot) -> None:
             status = "in progress" if rec.status in ("queued", "running") else rec.status
             acc = rec.metrics.get("test_accuracy")
             acc_text = f" · acc {acc:.1%}" if acc is not None else ""
-            st.caption(
-                f"**Run:** {STATUS_ICON.get(rec.status, '')} {rec.model} {status}{acc_text}"
-            )
+            st.caption(f"**Run:** {STATUS_ICON.get(rec.status, '')} {rec.model} {status}{acc_text}")

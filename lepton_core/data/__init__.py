@@ -14,7 +14,7 @@ from lepton_core.home import lepton_home
 
 SPLIT_OPTIONS = ("val", "test", "split_seed")
 
-__all__ = ["DATASETS", "DataReport", "LabDataset", "list_datasets", "load_dataset"]
+__all__ = ["DATASETS", "DataReport", "LabDataset", "check_source", "list_datasets", "load_dataset"]
 
 
 def list_datasets() -> list[dict]:
@@ -39,6 +39,22 @@ def load_dataset(name_or_path: str | Path, **options) -> LabDataset:
             f"no dataset named {source!r} and no such file or folder (built-ins: {known})"
         )
     return _split(source, raw, dict(options, **split_opts), **split_opts)
+
+
+def check_source(source: str) -> None:
+    """Cheap check before a run is stored: a built-in name, a folder, or a real zip file."""
+    import zipfile
+
+    path = Path(source)
+    if source in DATASETS or path.is_dir():
+        return
+    if not path.exists():
+        known = ", ".join(DATASETS.names())
+        raise LabInputError(
+            f"no dataset named {source!r} and no such file or folder (built-ins: {known})"
+        )
+    if not zipfile.is_zipfile(path):
+        raise LabInputError(f"{path.name} is not a zip archive of class folders")
 
 
 def _load_builtin(name: str, options: dict) -> RawImages:

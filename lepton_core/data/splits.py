@@ -1,7 +1,6 @@
 """Stratified, seeded train/val/test split."""
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from lepton_core.errors import LabInputError
 
@@ -10,6 +9,8 @@ def stratified_split(
     labels: np.ndarray, val: float = 0.15, test: float = 0.15, seed: int = 0
 ) -> dict[str, np.ndarray]:
     """Index arrays for train/val/test, each class spread proportionally."""
+    from sklearn.model_selection import train_test_split  # 1.4 s to import: only when splitting
+
     if not (0 < val < 1 and 0 < test < 1 and val + test < 1):
         raise LabInputError(
             f"split fractions must be in (0, 1) and sum below 1 (val={val}, test={test})"

@@ -11,7 +11,6 @@ import torch
 
 from lepton_core.config import RunConfig
 from lepton_core.data import load_dataset
-from lepton_core.data.augment import augment_batch, build_augment
 from lepton_core.errors import LabInputError
 from lepton_core.metrics import classification_metrics
 from lepton_core.models import build_lab_model, save_lab_model
@@ -73,8 +72,12 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     ]
     if cfg.train.patience:
         callbacks.append(EarlyStopping(cfg.train.patience))
-    transform = build_augment(cfg.train.augment, ds.input_shape[0])
-    augment = partial(augment_batch, transform=transform) if transform else None
+    augment = None
+    if cfg.train.augment.enabled:  # torchvision takes 1.6 s to import: only when needed
+        from lepton_core.data.augment import augment_batch, build_augment
+
+        transform = build_augment(cfg.train.augment, ds.input_shape[0])
+        augment = partial(augment_batch, transform=transform)
     trainer = Trainer(model, cfg.train, callbacks, augment=augment)
     t0 = time.monotonic()
     trainer.fit(ds.x["train"], ds.y["train"], ds.x["val"], ds.y["val"])

@@ -99,6 +99,7 @@ class Trainer:
                 logits = model(xb)
                 loss = F.cross_entropy(logits, yb)
                 loss.backward()
+                lr = opt.param_groups[0]["lr"]  # the rate this batch used
                 opt.step()
                 if sched is not None:
                     sched.step()
@@ -108,14 +109,16 @@ class Trainer:
                 self._call("on_batch_end")
                 if self.should_stop:
                     break
+            if self.stop_reason == "cancelled":
+                break  # a cut-short epoch is not recorded: history holds whole epochs only
             self.batch = self.n_batches
             row = {
                 "epoch": self.epoch + 1,
                 "train_loss": loss_sum.item() / max(seen, 1),
                 "train_accuracy": correct.item() / max(seen, 1),
-                "lr": opt.param_groups[0]["lr"],
+                "lr": lr,
             }
-            if x_val is not None and not (self.should_stop and self.stop_reason == "cancelled"):
+            if x_val is not None:
                 row.update(evaluate_loss(model, x_val, y_val, spec.batch_size * 4))
             row["seconds"] = round(time.monotonic() - t0, 3)
             self.history.append(row)

@@ -93,6 +93,15 @@ def test_api_train_twice_in_one_process_gives_the_same_metrics(lepton_home) -> N
     assert without_time(a.history()) == without_time(b.history())
 
 
+def test_a_run_with_augmentation_trains_on_changed_images(lepton_home) -> None:
+    store = RunStore(lepton_home)
+    plain = train("digits", model="seed-cnn", epochs=1, store=store)
+    augmented = train("digits", model="seed-cnn", epochs=1, store=store, augment={"shift": 0.1})
+    assert plain.status == augmented.status == "done"
+    assert augmented.config.train.augment.shift == 0.1
+    assert augmented.history()[0]["train_loss"] != plain.history()[0]["train_loss"]
+
+
 def test_history_rows_describe_each_epoch(digits) -> None:
     trainer = fit(digits, TrainSpec(epochs=2, batch_size=64, schedule="none", lr=1e-3))
     assert [r["epoch"] for r in trainer.history] == [1, 2]
@@ -146,8 +155,20 @@ def test_cancel_stops_within_the_epoch(digits) -> None:
     n_batches = N_TRAIN // 16
     assert trainer.stop_reason == "cancelled"
     assert counter.n == 3 < n_batches
-    assert len(trainer.history) == 1
-    assert "val_loss" not in trainer.history[0]  # no validation pass after a cancel
+    assert trainer.history == []  # the cut-short epoch is not recorded
+
+
+def test_cancel_mid_epoch_keeps_the_last_full_epoch_as_best(digits) -> None:
+    counter, snaps, saved = CountBatches(), Snapshots(), []
+    best = BestCheckpoint(save=lambda _m, row: saved.append(row["epoch"]))
+    spec = TrainSpec(epochs=5, batch_size=32, schedule="none", lr=1e-3)
+    per_epoch = N_TRAIN // 32
+    cancel = Cancel(lambda: counter.n >= 2 * per_epoch + 2, every_s=0)  # 2 batches into epoch 3
+    trainer = fit(digits, spec, [counter, snaps, best, cancel])
+    assert len(trainer.history) == 2 and trainer.stop_reason == "cancelled"
+    assert [r["epoch"] for r in trainer.history] == [1, 2]  # whole epochs only
+    assert saved == [1, 2] and trainer.best_epoch == 2
+    assert same_weights(trainer.model.state_dict(), snaps.states[1])
 
 
 # ---------------------------------------------------------------- optimizers and schedules
@@ -163,8 +184,10 @@ def test_every_optimizer_and_schedule_trains(digits, optimizer: str, schedule: s
     assert last["train_loss"] < first["train_loss"]
     if schedule == "none":
         assert last["lr"] == pytest.approx(lr)
-    else:  # cosine and one-cycle both anneal to (almost) nothing by the last batch
-        assert last["lr"] < lr / 100
+    elif schedule == "cosine":
+        assert last["lr"] < lr / 100  # annealed to (almost) nothing
+    else:  # one-cycle: warms up to lr, then anneals far below its starting lr / 25
+        assert last["lr"] < lr / 25
 
 
 def test_optimizer_choice_changes_the_result(digits) -> None:
