@@ -20,6 +20,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/targets.py
 
 lint: setup
 	.venv/bin/ruff check .
