@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 
 from lepton_core.config import AugmentSpec, DataSpec, ModelSpec, RunConfig, TrainSpec
-from lepton_core.data import LabDataset, check_source, load_dataset
+from lepton_core.data import LabDataset, check_source, guess_task, load_dataset
 from lepton_core.errors import LabInputError
 from lepton_core.models import MODELS
 from lepton_core.runs import Run, RunStore
@@ -57,7 +57,12 @@ def make_config(
     MODELS.get(model)  # an unknown model is refused before any run is stored
     spec = TrainSpec(seed=seed, augment=AugmentSpec(**augment), **train_options)
     spec.validate()
-    return RunConfig(data=data, model=ModelSpec(model, dict(model_options or {})), train=spec)
+    return RunConfig(
+        data=data,
+        model=ModelSpec(model, dict(model_options or {})),
+        train=spec,
+        task=guess_task(data.source, data.options),
+    )
 
 
 def load_run(run_id: str, store: RunStore | None = None) -> Run:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from lepton_core.errors import LabInputError
+from lepton_core.metrics.headline import headline
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +67,19 @@ def cmd_train(args) -> int:
         }.items()
         if v is not None
     }
-    data_options = {"image_size": args.image_size} if args.image_size else {}
+    data_options = {
+        k: v
+        for k, v in {
+            "image_size": args.image_size,
+            "target": args.target,
+            "task": args.task,
+            "lookback": args.lookback,
+            "horizon": args.horizon,
+            "season_length": args.season_length,
+            "date_column": args.date_column,
+        }.items()
+        if v is not None
+    }
     callbacks = () if args.json else (_EpochPrinter(),)
     run = train(
         args.data,
@@ -96,9 +109,8 @@ def cmd_train(args) -> int:
             k: v for k, v in rec.metrics.items() if k not in ("per_class", "confusion_matrix")
         },
     }
-    m = rec.metrics
     text = (
-        f"run {run.id} {rec.status}: test accuracy {m.get('test_accuracy', 0):.4f}, "
+        f"run {run.id} {rec.status}: {headline(rec.metrics)}, "
         f"{rec.epochs_completed} epochs in {rec.train_seconds}s"
     )
     _out(args, summary, text)
@@ -136,69 +148,80 @@ def cmd_evaluate(args) -> None:
 
     run = load_run(args.run)
     ev = run.evaluation()
-    mistakes = confident_mistakes(np.array(ev["y_true"]), np.array(ev["probs"]), k=5)
+    mistakes = []
+    if "probs" in ev:
+        mistakes = confident_mistakes(np.array(ev["y_true"]), np.array(ev["probs"]), k=5)
     m = run.metrics
     obj = {"run_id": run.id, "status": run.status, "metrics": m, "confident_mistakes": mistakes}
-    lines = [
-        f"run {run.id}: test accuracy {m['test_accuracy']:.4f}, macro F1 {m['test_macro_f1']:.4f}"
-    ]
+    lines = [f"run {run.id}: {headline(m)}"]
     lines += [
         f"  {c['class']:<10} precision {c['precision']:.3f} recall {c['recall']:.3f} "
         f"f1 {c['f1']:.3f} n={c['support']}"
-        for c in m["per_class"]
+        for c in m.get("per_class", [])
     ]
     _out(args, obj, "\n".join(lines))
 
 
 def cmd_explain(args) -> None:
     import numpy as np
-    import torch
 
     from lepton_core.api import explain, load_run
-    from lepton_core.explain import to_heatmap
-    from lepton_core.explain.render import overlay
 
     run = load_run(args.run)
-    x = run.dataset.x["test"]
+    ds = run.dataset
+    x = ds.x["test"]
     if not 0 <= args.index < len(x):
         raise LabInputError(f"--index must be between 0 and {len(x) - 1}")
-    image = x[args.index]
-    probs = torch.softmax(run.model()(image[None]), dim=1)[0].detach()
-    target = int(probs.argmax()) if args.target is None else args.target
-    attr = explain(run, image, method=args.method, target=target)
-    classes = run.dataset.classes
+    example = x[args.index]
+    attr = explain(run, example, method=args.method, target=args.target)
     obj = {
         "run_id": run.id,
         "method": args.method,
         "index": args.index,
-        "true": classes[int(run.dataset.y["test"][args.index])],
-        "predicted": classes[int(probs.argmax())],
-        "confidence": float(probs.max()),
-        "target": classes[target] if 0 <= target < len(classes) else target,
+        "task": ds.task,
         "shape": list(attr.shape),
         "out": None,
     }
+    if ds.classes:
+        import torch
+
+        probs = torch.softmax(run.model()(example[None]), dim=1)[0].detach()
+        obj |= {
+            "true": ds.classes[int(ds.y["test"][args.index])],
+            "predicted": ds.classes[int(probs.argmax())],
+            "confidence": float(probs.max()),
+        }
+    if ds.meta.get("groups"):  # tables: one signed value per original column
+        from lepton_core.explain.tabular import group_columns
+
+        grouped = group_columns(attr.numpy()[None], ds.meta["groups"])
+        obj["attributions"] = {c: float(v[0]) for c, v in grouped.items()}
     if args.out:
         out = Path(args.out)
         if out.suffix == ".npy":
             np.save(out, attr.numpy())
-        elif out.suffix == ".png":
-            from PIL import Image
-
-            rgb = overlay(image.numpy(), to_heatmap(attr))
-            Image.fromarray(rgb).resize((rgb.shape[1] * 8, rgb.shape[0] * 8), Image.NEAREST).save(
-                out
-            )
+        elif out.suffix == ".png" and ds.is_image:
+            _save_overlay(example, attr, out)
         else:
-            raise LabInputError("--out must end in .npy (raw attributions) or .png (overlay)")
+            kinds = ".npy (raw attributions) or .png (overlay, images only)"
+            raise LabInputError(f"--out must end in {kinds}")
         obj["out"] = str(out)
-    _out(
-        args,
-        obj,
-        f"{args.method} for test image {args.index}: true {obj['true']}, predicted "
-        f"{obj['predicted']} ({obj['confidence']:.2f})"
-        + (f" -> {obj['out']}" if obj["out"] else ""),
+    text = f"{args.method} for test example {args.index}" + (
+        f" -> {obj['out']}" if obj["out"] else ""
     )
+    if "predicted" in obj:
+        text += f": true {obj['true']}, predicted {obj['predicted']} ({obj['confidence']:.2f})"
+    _out(args, obj, text)
+
+
+def _save_overlay(image, attr, out: Path) -> None:
+    from PIL import Image
+
+    from lepton_core.explain import to_heatmap
+    from lepton_core.explain.render import overlay
+
+    rgb = overlay(image.numpy(), to_heatmap(attr))
+    Image.fromarray(rgb).resize((rgb.shape[1] * 8, rgb.shape[0] * 8), Image.NEAREST).save(out)
 
 
 def cmd_export(args) -> None:
@@ -255,6 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--weight-decay", type=float)
     t.add_argument("--patience", type=int, help="early stopping after N epochs without progress")
     t.add_argument("--image-size", type=int, help="resize uploaded images to N x N")
+    t.add_argument("--target", help="CSV or series: the column to predict")
+    t.add_argument(
+        "--task",
+        choices=["tabular-classification", "tabular-regression", "forecasting"],
+        help="CSV: override the inferred task; 'forecasting' reads it as a time series",
+    )
+    t.add_argument("--lookback", type=int, help="forecasting: time steps the model sees")
+    t.add_argument("--horizon", type=int, help="forecasting: time steps it predicts")
+    t.add_argument("--season-length", type=int, help="forecasting: for the seasonal-naive baseline")
+    t.add_argument("--date-column", help="forecasting CSV: the date/time column (default: found)")
     add("runs", cmd_runs, "list stored runs")
     e = add("evaluate", cmd_evaluate, "show a run's test metrics")
     e.add_argument("run")

@@ -58,3 +58,64 @@ def probability_bars(probs, classes: list[str], highlight: int | None = None) ->
     fig.update_xaxes(range=[0, 1], title="probability")
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
+
+
+def histogram(values, title: str) -> go.Figure:
+    """Distribution of a numeric target."""
+    fig = go.Figure(go.Histogram(x=list(map(float, values)), marker_color="#4c78a8", nbinsx=30))
+    fig.update_layout(title=title, xaxis_title="value", yaxis_title="rows", **LAYOUT)
+    return fig
+
+
+SPAN_COLORS = {"train": "rgba(76,120,168,0.08)", "val": "rgba(245,133,24,0.12)",
+               "test": "rgba(228,87,86,0.15)"}  # fmt: skip
+
+
+def series_with_splits(series, target: str, split_times: dict, extra: dict | None = None):
+    """The target over time, train/val/test spans shaded; `extra`: name -> (times, values)."""
+    fig = go.Figure(go.Scatter(x=series.index, y=series[target], name=target, mode="lines",
+                               line=dict(color="#4c78a8", width=1)))  # fmt: skip
+    for split, (start, end) in split_times.items():
+        fig.add_vrect(x0=start, x1=end, fillcolor=SPAN_COLORS.get(split), line_width=0,
+                      annotation_text=split, annotation_position="top left")  # fmt: skip
+    for name, (times, values) in (extra or {}).items():
+        fig.add_trace(go.Scatter(x=times, y=values, name=name, mode="lines"))
+    fig.update_layout(title=f"{target} over time", **(LAYOUT | {"height": 340}))
+    return fig
+
+
+def predicted_vs_actual(y_true, y_pred, y_linear, target: str) -> go.Figure:
+    """Scatter of predictions against the truth, with the ideal diagonal."""
+    lo, hi = float(min(min(y_true), min(y_pred))), float(max(max(y_true), max(y_pred)))
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="perfect",
+                             line=dict(color="gray", dash="dot")))  # fmt: skip
+    fig.add_trace(go.Scatter(x=y_true, y=y_linear, mode="markers", name="ridge baseline",
+                             marker=dict(color="#bab0ac", size=6)))  # fmt: skip
+    fig.add_trace(go.Scatter(x=y_true, y=y_pred, mode="markers", name="network",
+                             marker=dict(color="#4c78a8", size=7)))  # fmt: skip
+    layout = LAYOUT | {"height": 380}
+    fig.update_layout(title=f"Predicted vs actual {target} (test split)",
+                      xaxis_title="actual", yaxis_title="predicted", **layout)  # fmt: skip
+    return fig
+
+
+def signed_bars(values: dict[str, float], title: str) -> go.Figure:
+    """Horizontal bars, red pushes the output up, blue down; largest magnitude on top."""
+    items = sorted(values.items(), key=lambda kv: abs(kv[1]))[-15:]
+    colors = ["#e45756" if v > 0 else "#4c78a8" for _, v in items]
+    fig = go.Figure(go.Bar(x=[v for _, v in items], y=[k for k, _ in items], orientation="h",
+                           marker_color=colors))  # fmt: skip
+    fig.update_layout(title=title, **(LAYOUT | {"height": max(260, 24 * len(items) + 80)}))
+    fig.update_yaxes(type="category")
+    return fig
+
+
+def heat_strip(attr, features: list[str], title: str) -> go.Figure:
+    """(time step × feature) attributions as a heatmap; time runs left to right."""
+    steps = [f"t-{len(attr) - i}" for i in range(len(attr))]
+    peak = float(abs(attr).max()) or 1.0
+    fig = go.Figure(go.Heatmap(z=attr.T, x=steps, y=features, colorscale="RdBu_r", zmin=-peak,
+                               zmax=peak, colorbar=dict(title="attribution")))  # fmt: skip
+    fig.update_layout(title=title, **(LAYOUT | {"height": 140 + 30 * len(features)}))
+    return fig

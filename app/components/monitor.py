@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.components.charts import learning_curves
 from app.components.state import executor, store
+from lepton_core.metrics.headline import headline
 
 POLL_SECONDS = 1.0
 
@@ -51,13 +52,14 @@ def _live(run_id: str) -> None:
 def _final(rec) -> None:
     m = rec.metrics
     if rec.status == "done":
+        result = (
+            f"test accuracy **{m['test_accuracy']:.1%}**" if "test_accuracy" in m else headline(m)
+        )
         st.success(
-            f"Finished: test accuracy **{m.get('test_accuracy', 0):.1%}** after "
-            f"{rec.epochs_completed} epochs in {rec.train_seconds:.1f} s."
+            f"Finished: {result} after {rec.epochs_completed} epochs in {rec.train_seconds:.1f} s."
         )
     elif rec.status == "cancelled":
-        acc = m.get("test_accuracy")
-        extra = f" Best checkpoint kept: test accuracy {acc:.1%}." if acc is not None else ""
+        extra = f" Best checkpoint kept: {headline(m)}." if m else ""
         st.warning(f"Cancelled after {rec.epochs_completed} epochs.{extra}")
     else:
         st.error(f"Run {rec.status}: {rec.error or 'no message'}")

@@ -8,10 +8,11 @@ from lepton_core.models import MODELS, list_models
 def model_settings(task: str) -> tuple[str, dict]:
     """Model name and its options."""
     models = list_models(task)
+    preferred = next(m for m in ("cnn", "lstm", "mlp") if m in models)
     model = st.selectbox(
         "Model",
         models,
-        index=models.index("cnn"),
+        index=models.index(preferred),
         format_func=lambda n: f"{n} — {MODELS.get(n).description}",
     )
     options: dict = {}
@@ -21,6 +22,12 @@ def model_settings(task: str) -> tuple[str, dict]:
         options["channels"] = c2.select_slider("First-block channels", [8, 16, 32, 64], 16)
         options["dropout"] = c3.slider("Dropout", 0.0, 0.6, 0.2, 0.05)
         options["batch_norm"] = c4.toggle("Batch norm", True)
+    elif model in ("lstm", "gru"):
+        c1, c2, c3 = st.columns(3)
+        options["hidden"] = c1.select_slider("Hidden size", [8, 16, 32, 64, 128], 64)
+        options["layers"] = c2.slider("Layers", 1, 3, 1)
+        if options["layers"] > 1:
+            options["dropout"] = c3.slider("Dropout between layers", 0.0, 0.5, 0.0, 0.05)
     elif model == "mlp":
         c1, c2, c3 = st.columns(3)
         width = c1.select_slider("Hidden units", [32, 64, 128, 256, 512], 256)

@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from app.components.charts import class_balance
-from app.components.images import image_row
+from app.components.csv_upload import csv_upload_form
+from app.components.data_views import show_images, show_series, show_table
 from app.components.state import data_choice, dataset, set_data_choice
-from lepton_core.config import AugmentSpec
 from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
 
@@ -13,7 +12,12 @@ st.title("Data")
 
 source, options, label = data_choice()
 builtins = {d["name"]: d for d in list_datasets()}
-kinds = ["Built-in dataset", "Upload a .zip of class folders", "Upload a folder"]
+kinds = [
+    "Built-in dataset",
+    "Upload a .zip of class folders",
+    "Upload a folder",
+    "Upload a CSV (table or time series)",
+]
 kind = st.radio("Where does the data come from?", kinds, horizontal=True, key="data_kind")
 
 if kind == kinds[0]:
@@ -27,6 +31,9 @@ if kind == kinds[0]:
     if name != source:
         set_data_choice(name, {}, name)
         source, options, label = name, {}, name
+elif kind == kinds[3]:
+    csv_upload_form()
+    source, options, label = data_choice()
 else:
     st.caption(
         "One folder per class, e.g. `cat/1.png`, `dog/2.jpg` (an extra top-level folder is fine). "
@@ -64,53 +71,12 @@ except LabInputError as e:
     st.error(f"Could not use this data: {e}")
     st.stop()
 
-report = ds.report
-c1, c2, c3, c4 = st.columns(4)
-c1.metric("Images", f"{sum(report.counts.values()):,}")
-c2.metric("Classes", ds.n_classes)
-c3.metric("Image shape", "×".join(map(str, ds.input_shape)))
-c4.metric("Skipped files", len(report.skipped))
-st.caption(" · ".join(report.notes))
-st.page_link(
-    "pages/train.py", label="Looks right? Next: train a model →", icon=":material/model_training:"
-)
-
-left, right = st.columns([1, 2])
-left.plotly_chart(class_balance(report.counts), key="balance")
-with right:
-    st.markdown("**Samples per class**")
-    from lepton_core.data.preview import class_gallery
-
-    for cls, images in class_gallery(ds, per_class=8).items():
-        st.caption(cls)
-        image_row(images, size=56)
-
-if report.skipped:
-    with st.expander(f"Skipped files ({len(report.skipped)})", expanded=True):
-        st.dataframe(
-            [{"file": f, "reason": r} for f, r in report.skipped], hide_index=True, width="stretch"
-        )
-
-st.subheader("Augmentation")
-st.caption("Random changes to training images so the network learns what matters. Off by default.")
-aug = st.session_state.get("augment", {})
-a1, a2, a3, a4, a5 = st.columns(5)
-spec = AugmentSpec(
-    hflip=a1.toggle("Flip left-right", aug.get("hflip", False)),
-    rotation=a2.slider("Rotate ± degrees", 0, 45, int(aug.get("rotation", 0))),
-    shift=a3.slider("Shift ± fraction", 0.0, 0.3, float(aug.get("shift", 0.0)), 0.05),
-    color_jitter=a4.slider(
-        "Brightness/contrast", 0.0, 0.8, float(aug.get("color_jitter", 0.0)), 0.1
-    ),
-    noise=a5.slider("Noise", 0.0, 0.3, float(aug.get("noise", 0.0)), 0.05),
-)
-st.session_state.augment = spec.__dict__.copy()
-if spec.enabled:
-    from lepton_core.data.preview import augment_preview
-
-    st.caption("First column: original. The others: what the network may see instead.")
-    for row in augment_preview(ds, spec, n=7):
-        image_row(row, size=56)
+if ds.is_image:
+    show_images(ds)
+elif ds.task == "forecasting":
+    show_series(ds)
+else:
+    show_table(ds)
 
 st.page_link(
     "pages/train.py", label="Next: train a model on this data →", icon=":material/model_training:"

@@ -19,10 +19,10 @@ except LabInputError as e:
     st.page_link("pages/data.py", label="Choose other data", icon=":material/dataset:")
     st.stop()
 sizes = ds.sizes()
+what = f"{ds.n_classes} classes" if ds.classes else ds.task
 st.caption(
-    f"Data: **{label}** · {sum(sizes.values()):,} images · {ds.n_classes} classes · "
-    f"{'×'.join(map(str, ds.input_shape))} · split {sizes['train']}/{sizes['val']}/"
-    f"{sizes['test']} (train/val/test)"
+    f"Data: **{label}** · {what} · input {'×'.join(map(str, ds.input_shape))} · "
+    f"split {sizes['train']}/{sizes['val']}/{sizes['test']} (train/val/test)"
 )
 
 run = None
@@ -43,12 +43,13 @@ with st.expander("Settings for a new run" if run else "Settings", expanded=not b
     with left:
         model, model_options = model_settings(ds.task)
         train_kwargs = training_settings()
-        augment = st.session_state.get("augment", {})
-        on = [k for k, v in augment.items() if v]
-        st.caption(f"Augmentation: {', '.join(on) if on else 'off'} (set it on the Data page).")
+        augment = st.session_state.get("augment", {}) if ds.is_image else {}
+        if ds.is_image:
+            on = [k for k, v in augment.items() if v]
+            st.caption(f"Augmentation: {', '.join(on) or 'off'} (set it on the Data page).")
     with right:
         try:
-            rows, total = describe_model(model, model_options, ds.input_shape, ds.classes)
+            rows, total = describe_model(model, model_options, ds)
         except LabInputError as e:
             st.error(str(e))
             st.stop()

@@ -1,18 +1,18 @@
-"""Data: built-in datasets, uploads, splits and augmentation -> LabDataset."""
+"""Data: built-in datasets, uploads (images, CSV tables, CSV series), splits -> LabDataset."""
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from lepton_core.data.builtin import DATASETS, RawImages
-from lepton_core.data.dataset import SPLITS, LabDataset
+from lepton_core.data.dataset import LabDataset
 from lepton_core.data.report import DataReport
-from lepton_core.data.splits import stratified_split
 from lepton_core.errors import LabInputError
 from lepton_core.home import lepton_home
 
-SPLIT_OPTIONS = ("val", "test", "split_seed")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_FORMAT_OPTIONS = ("encoding", "delimiter", "decimal")
 
 __all__ = ["DATASETS", "DataReport", "LabDataset", "check_source", "list_datasets", "load_dataset"]
 
@@ -26,25 +26,19 @@ def list_datasets() -> list[dict]:
 
 
 def load_dataset(name_or_path: str | Path, **options) -> LabDataset:
-    """Load a built-in dataset by name, or a folder/zip of class folders, split and ready."""
-    split_opts = {k: options.pop(k) for k in SPLIT_OPTIONS if k in options}
+    """A built-in by name, a folder/zip of class folders, or a CSV (table or time series)."""
     source = str(name_or_path)
+    check_source(source)
     if source in DATASETS:
-        raw = _load_builtin(source, options)
-    elif Path(source).exists():
-        raw = _load_upload(Path(source), options)
-    else:
-        known = ", ".join(DATASETS.names())
-        raise LabInputError(
-            f"no dataset named {source!r} and no such file or folder (built-ins: {known})"
-        )
-    return _split(source, raw, dict(options, **split_opts), **split_opts)
+        return DATASETS.get(source).load(source, **options)
+    path = Path(source)
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return _load_csv(path, options)
+    return _load_images(path, options)
 
 
 def check_source(source: str) -> None:
-    """Cheap check before a run is stored: a built-in name, a folder, or a real zip file."""
-    import zipfile
-
+    """Cheap check before a run is stored: a built-in, a folder, a zip file or a CSV file."""
     path = Path(source)
     if source in DATASETS or path.is_dir():
         return
@@ -53,42 +47,61 @@ def check_source(source: str) -> None:
         raise LabInputError(
             f"no dataset named {source!r} and no such file or folder (built-ins: {known})"
         )
-    if not zipfile.is_zipfile(path):
-        raise LabInputError(f"{path.name} is not a zip archive of class folders")
+    if path.suffix.lower() not in CSV_SUFFIXES and not zipfile.is_zipfile(path):
+        raise LabInputError(f"{path.name} is neither a zip archive of class folders nor a CSV file")
 
 
-def _load_builtin(name: str, options: dict) -> RawImages:
-    entry = DATASETS.get(name)
-    try:
-        return entry.load(**options)
-    except TypeError as e:
-        raise LabInputError(f"bad option for dataset {name!r}: {e}") from None
+def guess_task(source: str, options: dict) -> str:
+    """The task before loading: a built-in's, a CSV's chosen one, else images ("tabular" for a
+    CSV whose task is inferred from its target when it loads)."""
+    if source in DATASETS:
+        return DATASETS.get(source).task
+    if Path(source).suffix.lower() in CSV_SUFFIXES:
+        return options.get("task", "tabular")
+    return "image-classification"
 
 
-def _load_upload(path: Path, options: dict) -> RawImages:
+def _load_images(path: Path, options: dict) -> LabDataset:
     from lepton_core.data.folder import load_image_source
+    from lepton_core.data.images_split import split_images
 
+    split = {k: options.pop(k) for k in ("val", "test", "split_seed") if k in options}
     unknown = set(options) - {"image_size"}
     if unknown:
         raise LabInputError(f"unknown option(s) for an image upload: {', '.join(sorted(unknown))}")
     images, labels, classes, report = load_image_source(
         path, work_dir=lepton_home() / "uploads", image_size=options.get("image_size")
     )
-    return RawImages(images.astype(np.float32) / 255.0, labels, classes, report)
+    raw = RawImages(images.astype(np.float32) / 255.0, labels, classes, report)
+    return split_images(str(path), raw, options, **split)
 
 
-def _split(
-    source: str, raw: RawImages, options: dict, val=0.15, test=0.15, split_seed=0
-) -> LabDataset:
-    idx = stratified_split(raw.y, val=val, test=test, seed=split_seed)
-    x = {s: torch.from_numpy(np.ascontiguousarray(raw.x[idx[s]])) for s in SPLITS}
-    y = {s: torch.from_numpy(raw.y[idx[s]]) for s in SPLITS}
-    masks = None
-    if raw.masks is not None:
-        masks = {s: torch.from_numpy(raw.masks[idx[s]]) for s in SPLITS}
-    raw.report.notes.append(
-        "split "
-        + ", ".join(f"{s} {len(idx[s])}" for s in SPLITS)
-        + f" (stratified, seed {split_seed})"
+def _load_csv(path: Path, options: dict) -> LabDataset:
+    from lepton_core.data.csv_reader import CsvFormat, read_csv, sniff_csv
+
+    options = dict(options)
+    data = path.read_bytes()
+    fmt_opts = {k: options.pop(k) for k in CSV_FORMAT_OPTIONS if options.get(k)}
+    fmt = CsvFormat(**(sniff_csv(data).to_dict() | fmt_opts)) if fmt_opts else None
+    df, fmt = read_csv(data, fmt)
+    try:
+        if options.get("task") == "forecasting":
+            from lepton_core.data.series import forecast_dataset
+            from lepton_core.data.timeseries import parse_series_frame
+
+            options.pop("task")
+            date_column = options.pop("date_column", None)
+            frame = parse_series_frame(df, date_column)
+            ds = forecast_dataset(str(path), frame, **options)
+            ds.options |= {"task": "forecasting", "date_column": date_column}
+        else:
+            from lepton_core.data.tables import tabular_dataset
+
+            ds = tabular_dataset(str(path), df, **options)
+    except TypeError as e:
+        raise LabInputError(f"bad option for a CSV file: {e}") from None
+    ds.options |= {k: v for k, v in fmt.to_dict().items()}
+    ds.report.notes.insert(
+        0, f"read as {fmt.encoding}, delimiter {fmt.delimiter!r}, decimal {fmt.decimal!r}"
     )
-    return LabDataset(source, "image-classification", raw.classes, x, y, raw.report, options, masks)
+    return ds

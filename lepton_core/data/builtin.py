@@ -1,11 +1,14 @@
-"""Built-in datasets registry. Each loader returns arrays; load_dataset splits them."""
+"""Built-in datasets registry: each entry's `load(source, **options)` returns a LabDataset."""
 
 from dataclasses import dataclass
 
 import numpy as np
 
 from lepton_core.data.report import DataReport
+from lepton_core.data.series import builtin_series
 from lepton_core.data.shapes import SHAPE_CLASSES, make_shapes
+from lepton_core.data.tables import builtin_table
+from lepton_core.errors import LabInputError
 from lepton_core.registry import Registry
 
 
@@ -60,19 +63,42 @@ def load_shapes(n_per_class: int = 400, image_size: int = 32, seed: int = 0) -> 
     return RawImages(x, y, classes, _report("shapes", x, y, classes), masks)
 
 
-DATASETS.register("digits")(
-    BuiltinDataset(
-        "digits",
-        "image-classification",
-        "1,797 real handwritten digits 0-9 (scikit-learn), 28x28 gray",
-        load_digits,
-    )
-)
-DATASETS.register("shapes")(
-    BuiltinDataset(
-        "shapes",
-        "image-classification",
-        "generated circles, squares, triangles, crosses and rings in colour, 32x32 RGB",
-        load_shapes,
-    )
-)
+def _images(raw_loader):
+    """Wrap a raw image loader so it returns a split LabDataset."""
+
+    def load(source: str, **options):
+        from lepton_core.data.images_split import split_images
+
+        split = {k: options.pop(k) for k in ("val", "test", "split_seed") if k in options}
+        try:
+            raw = raw_loader(**options)
+        except TypeError as e:
+            raise LabInputError(f"bad option for dataset {source!r}: {e}") from None
+        return split_images(source, raw, options, **split)
+
+    return load
+
+
+def _register(name: str, task: str, description: str, load) -> None:
+    DATASETS.register(name)(BuiltinDataset(name, task, description, load))
+
+
+IMAGE, TABLE_C, TABLE_R, SERIES = (
+    "image-classification", "tabular-classification", "tabular-regression", "forecasting"
+)  # fmt: skip
+_register("digits", IMAGE, "1,797 real handwritten digits 0-9 (scikit-learn), 28x28 gray",
+          _images(load_digits))  # fmt: skip
+_register("shapes", IMAGE,
+          "generated circles, squares, triangles, crosses and rings in colour, 32x32 RGB",
+          _images(load_shapes))  # fmt: skip
+_register("breast-cancer", TABLE_C, "569 tumours, 30 measurements: malignant or benign (sklearn)",
+          builtin_table("breast-cancer"))  # fmt: skip
+_register("wine", TABLE_C, "178 wines, 13 chemical measurements: 3 cultivars (sklearn)",
+          builtin_table("wine"))  # fmt: skip
+_register("diabetes", TABLE_R, "442 patients, 10 features: disease progression a year later",
+          builtin_table("diabetes"))  # fmt: skip
+_register("stocks", SERIES, "daily prices of 6 tech stocks, 2018-2019 (plotly); default GOOG",
+          builtin_series("stocks", {"target": "GOOG", "lookback": 30, "horizon": 1}))  # fmt: skip
+_register("seasonal", SERIES, "generated hourly series: trend + daily and weekly cycles + noise",
+          builtin_series("seasonal", {"target": "value", "lookback": 48, "horizon": 1,
+                                      "season_length": 24}))  # fmt: skip

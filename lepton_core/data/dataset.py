@@ -1,6 +1,7 @@
 """LabDataset: the one object every task's data arrives as."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 
@@ -13,7 +14,9 @@ SPLITS = ("train", "val", "test")
 class LabDataset:
     """Split tensors plus what a model and a page need to know about them.
 
-    Images are float32 (N, C, H, W) in [0, 1]; labels int64 (N,).
+    Images are float32 (N, C, H, W) in [0, 1]; labels int64 (N,). Tables: x (N, F) float32,
+    y int64 (N,) for classification or float32 (N, 1) standardised for regression. Forecasting:
+    x (N, lookback, F), y (N, horizon), both scaled on the train span.
     `mean`/`std` are per-channel statistics of the train split (the model normalises).
     """
 
@@ -25,6 +28,8 @@ class LabDataset:
     report: DataReport
     options: dict = field(default_factory=dict)
     masks: dict[str, torch.Tensor] | None = None  # object masks (N, H, W) where known
+    meta: dict = field(default_factory=dict)  # JSON-ready, task-specific: features, preprocessing
+    extra: Any = None  # in-memory helper of the task (TabularData, ForecastData), never saved
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -33,11 +38,23 @@ class LabDataset:
 
     @property
     def n_classes(self) -> int:
-        """Number of classes."""
+        """Number of classes (0 for regression and forecasting)."""
         return len(self.classes)
 
+    @property
+    def n_outputs(self) -> int:
+        """Model outputs: classes, 1 for regression, the horizon for forecasting."""
+        return self.n_classes or int(self.y["train"].shape[-1])
+
+    @property
+    def is_image(self) -> bool:
+        """Image data (normalised per channel inside the model)."""
+        return self.task.startswith("image")
+
     def channel_stats(self) -> tuple[list[float], list[float]]:
-        """Per-channel mean and std of the train split."""
+        """Per-channel mean and std of the train split (images only; else empty)."""
+        if not self.is_image:
+            return [], []
         x = self.x["train"]
         mean = x.mean(dim=(0, 2, 3))
         std = x.std(dim=(0, 2, 3)).clamp_min(1e-3)

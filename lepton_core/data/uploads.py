@@ -49,3 +49,19 @@ def zip_folder_upload(
     if total == 0:
         raise LabInputError("the folder upload is empty")
     return save_upload_zip(buf.getvalue(), max_bytes)
+
+
+def save_upload_csv(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+    """Store an uploaded CSV by its content hash (the name the user gave it is never used)."""
+    if len(data) > max_bytes:
+        raise LabInputError(
+            f"upload is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
+        )
+    if not data.strip():
+        raise LabInputError("the file is empty")
+    path = _uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}.csv"
+    if not path.exists():
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    return path

@@ -5,7 +5,7 @@ import torch
 from torch import Tensor, nn
 
 from lepton_core.errors import LabInputError
-from lepton_core.explain.methods import EXPLAIN_METHODS, ExplainMethod
+from lepton_core.explain.methods import EXPLAIN_METHODS, ExplainMethod, model_task
 
 __all__ = ["EXPLAIN_METHODS", "ExplainMethod", "attribute", "list_methods", "to_heatmap"]
 
@@ -22,8 +22,10 @@ def _targets(model: nn.Module, x: Tensor, target: Tensor | int | None) -> Tensor
     """Target classes as a LongTensor (B,); None means the model's predicted classes."""
     with torch.no_grad():
         logits = model(x)  # (B, n_classes)
-    if target is None:
-        return logits.argmax(dim=1)
+    if target is None:  # classifiers: the predicted class; regression/forecast: output 0
+        if model_task(model).endswith("classification"):
+            return logits.argmax(dim=1)
+        return torch.zeros(len(x), dtype=torch.long, device=x.device)
     t = torch.as_tensor(target, dtype=torch.long, device=x.device).reshape(-1)
     if t.numel() == 1:
         t = t.expand(len(x))
@@ -42,9 +44,13 @@ def attribute(
     explainer = EXPLAIN_METHODS.get(method)
     if not explainer.supports(model):
         raise LabInputError(f"{method} needs {explainer.needs}")
-    if inputs.ndim not in (3, 4):
-        raise LabInputError(f"expected images shaped (C, H, W) or (B, C, H, W), got {inputs.ndim}D")
-    single = inputs.ndim == 3
+    example_ndim = len(getattr(model, "meta", {}).get("input_shape", (0, 0, 0)))
+    if inputs.ndim not in (example_ndim, example_ndim + 1):
+        raise LabInputError(
+            f"expected one example with {example_ndim} dimensions or a batch of them, "
+            f"got {inputs.ndim}D"
+        )
+    single = inputs.ndim == example_ndim
     device = next(model.parameters(), torch.empty(0)).device
     x = inputs.detach().to(device=device, dtype=torch.float32).clone()
     if single:

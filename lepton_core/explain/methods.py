@@ -5,7 +5,16 @@ LongTensor target (B,); `lepton_core.explain.attribute` does that preparation. T
 exactly the inputs' shape.
 """
 
-from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
+import torch
+from captum.attr import (
+    FeatureAblation,
+    GradientShap,
+    IntegratedGradients,
+    LayerAttribution,
+    LayerGradCam,
+    Occlusion,
+    Saliency,
+)
 from torch import Tensor, nn
 
 from lepton_core.registry import Registry
@@ -18,11 +27,11 @@ class ExplainMethod:
     label: str
     description: str
     tasks: tuple[str, ...] = ("image-classification",)
-    needs: str = ""  # what a model must have when `supports` can say no
+    needs: str = "an image model"  # what a model must have when `supports` can say no
 
     def supports(self, model: nn.Module) -> bool:
-        """Whether this method can explain `model`."""
-        return True
+        """Whether this method can explain `model` (by the task recorded in its meta)."""
+        return model_task(model) in self.tasks
 
     def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
         """Attributions shaped like `inputs`."""
@@ -37,6 +46,16 @@ def _register(cls: type[ExplainMethod]) -> type[ExplainMethod]:
     return cls
 
 
+ALL_TASKS = ("image-classification", "tabular-classification", "tabular-regression", "forecasting")
+TABLES_AND_SERIES = ALL_TASKS[1:]
+TABLES = ALL_TASKS[1:3]
+
+
+def model_task(model: nn.Module) -> str:
+    """The task a LabModel was built for; plain modules count as image classifiers."""
+    return getattr(model, "meta", {}).get("task", "image-classification")
+
+
 def _conv_layers(model: nn.Module) -> list[nn.Conv2d]:
     return [m for m in model.modules() if isinstance(m, nn.Conv2d)]
 
@@ -46,8 +65,10 @@ class SaliencyMethod(ExplainMethod):
     name = "saliency"
     label = "Saliency"
     description = (
-        "How strongly a tiny change to each pixel would change the score of the chosen class."
+        "How strongly a tiny change to each input (pixel, feature or time step) would change "
+        "the chosen output."
     )
+    tasks = ALL_TASKS
 
     def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
         """Absolute input gradients of the target logit."""
@@ -60,9 +81,10 @@ class IntegratedGradientsMethod(ExplainMethod):
     name = "integrated-gradients"
     label = "Integrated Gradients"
     description = (
-        "How much each pixel adds to (red) or takes away from (blue) the chosen class's score, "
-        "compared with an all-black image."
+        "How much each input adds to (red) or takes away from (blue) the chosen output, "
+        "compared with a neutral input: an all-black image, or the average row."
     )
+    tasks = ALL_TASKS
     n_steps = 32
     internal_batch_size = 64  # images per forward pass along the path, whatever the batch
 
@@ -88,8 +110,8 @@ class GradCamMethod(ExplainMethod):
     needs = "a convolutional model; this model has no conv layer"
 
     def supports(self, model: nn.Module) -> bool:
-        """Only models with at least one Conv2d layer."""
-        return bool(_conv_layers(model))
+        """Only image models with at least one Conv2d layer."""
+        return super().supports(model) and bool(_conv_layers(model))
 
     def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
         """Grad-CAM on the last Conv2d, upsampled bilinearly and repeated over channels."""
@@ -122,4 +144,46 @@ class OcclusionMethod(ExplainMethod):
             baselines=0.0,
             target=target,
             perturbations_per_eval=max(1, self.images_per_eval // len(inputs)),
+        )
+
+
+@_register
+class FeatureAblationMethod(ExplainMethod):
+    name = "feature-ablation"
+    label = "Feature Ablation"
+    description = (
+        "How much the chosen output changes when one input value (a feature, or one feature at "
+        "one time step) is replaced by its average."
+    )
+    tasks = TABLES_AND_SERIES
+    needs = "a table or a time series"
+    values_per_eval = 2048  # bounds one forward pass: perturbations × batch
+
+    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
+        """Output change when each standardised value is set to 0 (the train mean)."""
+        per_eval = max(1, self.values_per_eval // len(inputs))
+        return FeatureAblation(model).attribute(
+            inputs, baselines=0.0, target=target, perturbations_per_eval=per_eval
+        )
+
+
+@_register
+class GradientShapMethod(ExplainMethod):
+    name = "gradient-shap"
+    label = "GradientSHAP"
+    description = (
+        "Expected gradient × (input − reference) over random reference rows: an approximation "
+        "of SHAP values; the bars add up to the output's distance from the average."
+    )
+    tasks = TABLES
+    needs = "a table"
+    n_references, n_samples = 32, 32
+
+    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
+        """SHAP values against standard-normal references (features are standardised)."""
+        gen = torch.Generator().manual_seed(0)
+        refs = torch.randn(self.n_references, *inputs.shape[1:], generator=gen).to(inputs)
+        torch.manual_seed(0)  # captum draws its own noise and path points from torch's RNG
+        return GradientShap(model).attribute(
+            inputs, baselines=refs, target=target, n_samples=self.n_samples, stdevs=0.0
         )

@@ -8,10 +8,16 @@ from lepton_core.models.registry import register_model
 IMAGE = ("image-classification",)
 
 
+def _image_shape(input_shape: tuple[int, ...], name: str) -> tuple[int, int, int]:
+    if len(input_shape) != 3:
+        raise LabInputError(f"{name} is for images; this data has inputs of shape {input_shape}")
+    return input_shape
+
+
 @register_model("seed-cnn", IMAGE, "the founding network: one 3x3 conv (32), max-pool, linear")
 def seed_cnn(input_shape: tuple[int, ...], n_classes: int) -> nn.Module:
     """Conv2d(32, 3x3) + ReLU -> MaxPool(2) -> Flatten -> Linear(n_classes), sized to the input."""
-    c, h, w = input_shape
+    c, h, w = _image_shape(input_shape, "seed-cnn")
     if h < 4 or w < 4:
         raise LabInputError(f"seed-cnn needs images of at least 4x4 pixels, got {h}x{w}")
     return nn.Sequential(
@@ -37,7 +43,7 @@ def cnn(
 
     Channels double from block to block.
     """
-    c, h, w = input_shape
+    c, h, w = _image_shape(input_shape, "cnn")
     if not 1 <= blocks <= 5:
         raise LabInputError(f"cnn blocks must be between 1 and 5, got {blocks}")
     if min(h, w) < 2**blocks:

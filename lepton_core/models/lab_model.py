@@ -24,14 +24,18 @@ class Normalize(nn.Module):
 
 
 class LabModel(nn.Module):
-    """Inputs in [0, 1] (B, C, H, W) -> logits (B, n_classes)."""
+    """Images in [0, 1] (B, C, H, W) -> logits; tables (B, F) or windows (B, T, F) -> outputs.
+
+    Images are normalised inside the model; tables and series arrive already preprocessed.
+    """
 
     def __init__(self, meta: dict) -> None:
         super().__init__()
         self.meta = meta
-        self.normalize = Normalize(meta["mean"], meta["std"])
+        self.normalize = Normalize(meta["mean"], meta["std"]) if meta["mean"] else nn.Identity()
+        n_outputs = meta.get("n_outputs") or len(meta["classes"])
         self.net = get_model(
-            meta["model"], tuple(meta["input_shape"]), len(meta["classes"]), **meta["options"]
+            meta["model"], tuple(meta["input_shape"]), n_outputs, **meta["options"]
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -39,18 +43,34 @@ class LabModel(nn.Module):
 
 
 def build_lab_model(
-    name: str, options: dict, input_shape: tuple, classes: list[str], mean: list, std: list
+    name: str,
+    options: dict,
+    input_shape: tuple,
+    classes: list[str],
+    mean: list,
+    std: list,
+    n_outputs: int | None = None,
+    task: str = "image-classification",
 ) -> LabModel:
     """A fresh model with everything needed to rebuild it recorded in `meta`."""
     meta = {
         "model": name,
+        "task": task,
         "options": options,
         "input_shape": list(input_shape),
         "classes": list(classes),
+        "n_outputs": n_outputs or len(classes),
         "mean": list(mean),
         "std": list(std),
     }
     return LabModel(meta)
+
+
+def model_for(name: str, options: dict, ds) -> LabModel:
+    """A fresh model sized for LabDataset `ds`."""
+    return build_lab_model(
+        name, options, ds.input_shape, ds.classes, *ds.channel_stats(), ds.n_outputs, ds.task
+    )
 
 
 def save_lab_model(model: LabModel, folder: Path, name: str = "checkpoint") -> None:

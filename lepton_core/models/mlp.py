@@ -7,18 +7,18 @@ from torch import nn
 from lepton_core.errors import LabInputError
 from lepton_core.models.registry import register_model
 
+ALL_TASKS = ("image-classification", "tabular-classification", "tabular-regression", "forecasting")
 
-@register_model(
-    "mlp", ("image-classification",), "fully connected layers over the flattened pixels"
-)
+
+@register_model("mlp", ALL_TASKS, "fully connected layers over the flattened input")
 def mlp(
     input_shape: tuple[int, ...],
-    n_classes: int,
+    n_outputs: int,
     hidden: tuple[int, ...] | list[int] = (256, 128),
     dropout: float = 0.2,
     batch_norm: bool = False,
 ) -> nn.Module:
-    """Flatten -> [Linear -> (BN) -> ReLU -> Dropout] per hidden size -> Linear(n_classes)."""
+    """Flatten -> [Linear -> (BN) -> ReLU -> Dropout] per hidden size -> Linear(n_outputs)."""
     if not 0 <= dropout < 1:
         raise LabInputError(f"dropout must be in [0, 1), got {dropout}")
     if not hidden or any(int(n) < 1 for n in hidden):
@@ -31,5 +31,5 @@ def mlp(
             layers.append(nn.BatchNorm1d(int(n)))
         layers += [nn.ReLU(), nn.Dropout(dropout)]
         width = int(n)
-    layers.append(nn.Linear(width, n_classes))
+    layers.append(nn.Linear(width, n_outputs))
     return nn.Sequential(*layers)

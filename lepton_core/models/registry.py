@@ -11,7 +11,7 @@ from lepton_core.registry import Registry
 
 @dataclass
 class ModelEntry:
-    """A builder `(input_shape, n_classes, **options) -> nn.Module` and what it is for."""
+    """A builder `(input_shape, n_outputs, **options) -> nn.Module` and what it is for."""
 
     name: str
     builder: Callable[..., nn.Module]
@@ -32,11 +32,11 @@ def register_model(name: str, tasks: tuple[str, ...], description: str) -> Calla
     return add
 
 
-def get_model(name: str, input_shape: tuple[int, ...], n_classes: int, **options) -> nn.Module:
+def get_model(name: str, input_shape: tuple[int, ...], n_outputs: int, **options) -> nn.Module:
     """Build a registered model for this input shape and number of outputs."""
     entry = MODELS.get(name)
     try:
-        return entry.builder(input_shape, n_classes, **options)
+        return entry.builder(input_shape, n_outputs, **options)
     except TypeError as e:
         raise LabInputError(f"bad option for model {name!r}: {e}") from None
 

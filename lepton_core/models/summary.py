@@ -13,6 +13,8 @@ def model_summary(model: nn.Module, input_shape: tuple[int, ...]) -> list[dict]:
             continue
 
         def hook(mod: nn.Module, _inp, out, name: str = name) -> None:
+            if isinstance(out, tuple):  # RNNs return (output, hidden state)
+                out = out[0]
             rows.append(
                 {
                     "layer": name,
@@ -40,15 +42,12 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def describe_model(
-    name: str, options: dict, input_shape: tuple[int, ...], classes: list[str]
-) -> tuple[list[dict], int]:
-    """Summary rows (with normalisation) and trainable parameters of a model before training."""
-    from lepton_core.models.lab_model import build_lab_model
+def describe_model(name: str, options: dict, ds) -> tuple[list[dict], int]:
+    """Summary rows and trainable parameters of a model for LabDataset `ds`, before training."""
+    from lepton_core.models.lab_model import model_for
 
-    c = input_shape[0]
-    model = build_lab_model(name, options, input_shape, classes, [0.0] * c, [1.0] * c)
-    rows = [r for r in model_summary(model, input_shape) if r["type"] != "Normalize"]
+    model = model_for(name, options, ds)
+    rows = [r for r in model_summary(model, ds.input_shape) if r["type"] != "Normalize"]
     table = [
         {
             "layer": r["layer"].removeprefix("net."),

@@ -6,15 +6,12 @@ import time
 import traceback
 from functools import partial
 
-import numpy as np
-import torch
-
 from lepton_core.config import RunConfig
 from lepton_core.data import load_dataset
 from lepton_core.errors import LabInputError
-from lepton_core.metrics import classification_metrics
-from lepton_core.models import build_lab_model, save_lab_model
+from lepton_core.models import model_for, save_lab_model
 from lepton_core.runs.store import RunStore
+from lepton_core.tasks import get_task
 from lepton_core.training import (
     BestCheckpoint,
     Callback,
@@ -24,7 +21,6 @@ from lepton_core.training import (
     Trainer,
     seed_everything,
 )
-from lepton_core.training.trainer import predict_logits
 
 
 class StoreHistory(Callback):
@@ -56,13 +52,15 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     store.set_progress(run_id, {"phase": "loading data"})
     ds = load_dataset(cfg.data.source, **cfg.data.options)
     (folder / "data_report.json").write_text(json.dumps(ds.report.to_dict(), indent=2))
+    store.set_task(run_id, ds.task)
     if store.cancel_requested(run_id):
         store.finish(run_id, "cancelled", error="cancelled before training started")
         return "cancelled"
+    if ds.meta:
+        (folder / "preprocessing.json").write_text(json.dumps(ds.meta, indent=2))
+    task = get_task(ds.task)
     seed_everything(cfg.train.seed)  # the initial weights depend on the seed, not on earlier runs
-    model = build_lab_model(
-        cfg.model.name, cfg.model.options, ds.input_shape, ds.classes, *ds.channel_stats()
-    )
+    model = model_for(cfg.model.name, cfg.model.options, ds)
     callbacks = [
         StoreHistory(store, run_id),
         BestCheckpoint(save=lambda m, _row: save_lab_model(m, folder)),
@@ -78,7 +76,7 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
 
         transform = build_augment(cfg.train.augment, ds.input_shape[0])
         augment = partial(augment_batch, transform=transform)
-    trainer = Trainer(model, cfg.train, callbacks, augment=augment)
+    trainer = Trainer(model, cfg.train, callbacks, augment, task.loss, task.classification)
     t0 = time.monotonic()
     trainer.fit(ds.x["train"], ds.y["train"], ds.x["val"], ds.y["val"])
     train_seconds = round(time.monotonic() - t0, 2)
@@ -87,22 +85,9 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
         store.finish(run_id, "cancelled", error="cancelled before the first epoch ended")
         return "cancelled"
     store.set_progress(run_id, dict(trainer.progress(), phase="evaluating"))
-    metrics = evaluate_run(model, ds, folder)
+    metrics, evaluation = task.evaluate(model, ds)
+    (folder / "evaluation.json").write_text(json.dumps(evaluation))
     metrics.update(best_epoch=trainer.best_epoch, stop_reason=trainer.stop_reason or "completed")
     status = "cancelled" if cancelled else "done"
     store.finish(run_id, status, metrics=metrics, train_seconds=train_seconds)
     return status
-
-
-def evaluate_run(model: torch.nn.Module, ds, folder) -> dict:
-    """Test-split metrics; per-example predictions go to evaluation.json for the pages."""
-    probs = torch.softmax(predict_logits(model, ds.x["test"]), dim=1).numpy()
-    y = ds.y["test"].numpy()
-    metrics = classification_metrics(y, probs, ds.classes)
-    evaluation = {
-        "classes": ds.classes,
-        "y_true": y.tolist(),
-        "probs": np.round(probs, 5).tolist(),
-    }
-    (folder / "evaluation.json").write_text(json.dumps(evaluation))
-    return metrics

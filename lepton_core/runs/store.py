@@ -162,6 +162,10 @@ class RunStore:
             (pid, time.time(), run_id),
         )
 
+    def set_task(self, run_id: str, task: str) -> None:
+        """Record the task once the data is loaded (a CSV's task is inferred from its target)."""
+        self._exec("UPDATE runs SET task=? WHERE id=?", (task, run_id))
+
     def set_pid(self, run_id: str, pid: int) -> None:
         """Remember which process owns the run."""
         self._exec("UPDATE runs SET pid=? WHERE id=?", (pid, run_id))

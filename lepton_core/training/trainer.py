@@ -38,8 +38,17 @@ def make_schedule(opt: torch.optim.Optimizer, spec: TrainSpec, total_steps: int)
 class Trainer:
     """Mini-batch training with callbacks; `history` holds one dict per epoch."""
 
-    def __init__(self, model: nn.Module, spec: TrainSpec, callbacks=(), augment=None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        spec: TrainSpec,
+        callbacks=(),
+        augment=None,
+        loss_fn=F.cross_entropy,
+        classification: bool = True,
+    ) -> None:
         self.model, self.spec = model, spec
+        self.loss_fn, self.classification = loss_fn, classification
         self.callbacks: list[Callback] = list(callbacks)
         self.augment = augment  # callable on a batch, or None
         self.history: list[dict] = []
@@ -66,6 +75,14 @@ class Trainer:
             "elapsed_s": round(elapsed, 2),
             "eta_s": None if eta is None else round(eta, 1),
         }
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict:
+        """Validation loss (and accuracy for classifiers)."""
+        logits = predict_logits(self.model, x, self.spec.batch_size * 4)
+        row = {"val_loss": self.loss_fn(logits, y).item()}
+        if self.classification:
+            row["val_accuracy"] = accuracy_count(logits, y).item() / len(y)
+        return row
 
     def _call(self, hook: str) -> None:
         for cb in self.callbacks:
@@ -97,14 +114,15 @@ class Trainer:
                     xb = self.augment(xb)
                 opt.zero_grad(set_to_none=True)
                 logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
+                loss = self.loss_fn(logits, yb)
                 loss.backward()
                 lr = opt.param_groups[0]["lr"]  # the rate this batch used
                 opt.step()
                 if sched is not None:
                     sched.step()
                 loss_sum += loss.detach() * len(yb)
-                correct += accuracy_count(logits.detach(), yb)
+                if self.classification:
+                    correct += accuracy_count(logits.detach(), yb)
                 seen += len(yb)
                 self._call("on_batch_end")
                 if self.should_stop:
@@ -115,11 +133,12 @@ class Trainer:
             row = {
                 "epoch": self.epoch + 1,
                 "train_loss": loss_sum.item() / max(seen, 1),
-                "train_accuracy": correct.item() / max(seen, 1),
                 "lr": lr,
             }
+            if self.classification:
+                row["train_accuracy"] = correct.item() / max(seen, 1)
             if x_val is not None:
-                row.update(evaluate_loss(model, x_val, y_val, spec.batch_size * 4))
+                row.update(self.evaluate(x_val, y_val))
             row["seconds"] = round(time.monotonic() - t0, 3)
             self.history.append(row)
             self._call("on_epoch_end")
@@ -137,12 +156,3 @@ def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> 
     out = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
     model.train(was_training)
     return out
-
-
-def evaluate_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> dict:
-    """Validation loss and accuracy."""
-    logits = predict_logits(model, x, batch_size)
-    return {
-        "val_loss": F.cross_entropy(logits, y).item(),
-        "val_accuracy": accuracy_count(logits, y).item() / len(y),
-    }

@@ -31,6 +31,9 @@ MODELS = {  # name -> (builder, input shape (C, H, W))
     "mlp": (lambda: tiny_mlp(1, 28), (1, 28, 28)),
 }
 CASES = [(m, k) for k, (build, _) in MODELS.items() for m in list_methods(build())]
+IMAGE_METHODS = [
+    n for n in EXPLAIN_METHODS.names() if "image-classification" in EXPLAIN_METHODS.get(n).tasks
+]
 
 
 def images(shape: tuple[int, ...], n: int = 2) -> torch.Tensor:
@@ -67,7 +70,7 @@ def test_magnitude_maps_are_never_negative(method: str) -> None:
 def test_grad_cam_refuses_a_model_without_conv_layers() -> None:
     build, shape = MODELS["mlp"]
     assert "grad-cam" not in list_methods(build())
-    assert list_methods(MODELS["cnn-gray"][0]()) == EXPLAIN_METHODS.names()
+    assert list_methods(MODELS["cnn-gray"][0]()) == IMAGE_METHODS
     with pytest.raises(LabInputError, match="grad-cam needs a convolutional model"):
         attribute(build(), images(shape), "grad-cam")
 
@@ -79,7 +82,7 @@ def test_unknown_method_lists_the_known_ones() -> None:
     assert all(name in str(info.value) for name in EXPLAIN_METHODS.names())
 
 
-@pytest.mark.parametrize("method", EXPLAIN_METHODS.names())
+@pytest.mark.parametrize("method", IMAGE_METHODS)
 def test_no_target_means_the_predicted_class(method: str) -> None:
     build, shape = MODELS["cnn-gray"]
     model = build()
@@ -102,7 +105,7 @@ def test_model_is_left_as_it_was() -> None:
     build, shape = MODELS["cnn-gray"]
     model = build().train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    for method in EXPLAIN_METHODS.names():
+    for method in IMAGE_METHODS:
         attribute(model, images(shape), method)
     assert all(m.training for m in model.modules())
     assert all(p.grad is None for p in model.parameters())

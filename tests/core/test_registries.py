@@ -32,14 +32,21 @@ from tests.lepton_cli import cli_env
 IMAGE_TASK = "image-classification"
 IMAGE_SHAPES = [(1, 28, 28), (3, 32, 32)]
 SMALL_SHAPE = (1, 8, 8)  # works, or is refused with a LabInputError (never a crash)
-TASK_INPUTS = {IMAGE_TASK: IMAGE_SHAPES}  # a model for a new task must add its inputs here
+TASK_INPUTS = {  # a model for a new task must add its inputs here
+    IMAGE_TASK: IMAGE_SHAPES,
+    "tabular-classification": [(8,), (30,)],
+    "tabular-regression": [(8,)],
+    "forecasting": [(24, 1), (12, 3)],
+}
 CLASSES = [f"c{i}" for i in range(4)]
 
 
 def lab_model(name: str, shape: tuple[int, ...], seed: int = 0):
     torch.manual_seed(seed)
-    mean, std = [0.5] * shape[0], [0.25] * shape[0]
-    return build_lab_model(name, {}, shape, CLASSES, mean, std)
+    if len(shape) == 3:  # images are normalised inside the model
+        return build_lab_model(name, {}, shape, CLASSES, [0.5] * shape[0], [0.25] * shape[0])
+    task = "tabular-classification" if len(shape) == 1 else "forecasting"
+    return build_lab_model(name, {}, shape, CLASSES, [], [], task=task)
 
 
 def batch(shape: tuple[int, ...], n: int = 5, seed: int = 1) -> torch.Tensor:
@@ -84,7 +91,9 @@ def test_every_model_declares_a_task_the_tests_know_how_to_feed() -> None:
 
 # ---------------------------------------------------------------- models
 
-IMAGE_CASES = [(m, s) for m in list_models(IMAGE_TASK) for s in IMAGE_SHAPES]
+IMAGE_CASES = sorted(
+    {(m, s) for m in MODELS.names() for t in MODELS.get(m).tasks for s in TASK_INPUTS[t]}
+)
 
 
 def case_id(case) -> str:
@@ -180,9 +189,13 @@ def test_seed_cnn_is_the_founding_network() -> None:
 # ---------------------------------------------------------------- datasets
 
 
-@pytest.fixture(scope="module", params=DATASETS.names())
+IMAGE_DATASETS = [n for n in DATASETS.names() if DATASETS.get(n).task == IMAGE_TASK]
+
+
+@pytest.fixture(scope="module", params=IMAGE_DATASETS)
 def builtin(request):
-    """Each built-in dataset loaded with its defaults (once per module)."""
+    """Each built-in image dataset loaded with its defaults (once per module); tables and
+    series are covered, registry-wide, in test_tasks.py."""
     return load_dataset(request.param)
 
 
@@ -222,7 +235,7 @@ def test_dataset_split_is_reproducible_and_follows_the_split_seed(builtin) -> No
     again = load_dataset(builtin.source, **builtin.options)
     assert torch.equal(again.x["test"], builtin.x["test"])
     assert torch.equal(again.y["train"], builtin.y["train"])
-    other = load_dataset(builtin.source, **builtin.options, split_seed=1)
+    other = load_dataset(builtin.source, **(builtin.options | {"split_seed": 1}))
     assert not torch.equal(other.x["test"], builtin.x["test"])
     assert other.sizes() == builtin.sizes()
 
