@@ -28,8 +28,10 @@ def train(
     """Train in this process, record everything in the RunStore, return the finished Run."""
     store = store or RunStore()
     config = make_config(dataset, model, epochs, seed, model_options, data_options, **train_options)
+    ds = load_dataset(config.data.source, **config.data.options)  # bad data: refused, not stored
+    config.task = ds.task
     run_id = store.create_run(config)
-    run_job(store, run_id, callbacks)
+    run_job(store, run_id, callbacks, dataset=ds)
     return load_run(run_id, store)
 
 

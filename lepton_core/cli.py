@@ -40,14 +40,10 @@ class _EpochPrinter:
 
     def on_epoch_end(self, trainer) -> None:
         r = trainer.history[-1]
-        val = (
-            f" val_loss {r['val_loss']:.4f} val_acc {r['val_accuracy']:.3f}"
-            if "val_loss" in r
-            else ""
-        )
+        keys = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+        values = " ".join(f"{k} {r[k]:.4f}" for k in keys if k in r)
         print(
-            f"epoch {r['epoch']}/{trainer.spec.epochs} loss {r['train_loss']:.4f} "
-            f"acc {r['train_accuracy']:.3f}{val} ({r['seconds']:.1f}s)",
+            f"epoch {r['epoch']}/{trainer.spec.epochs} {values} ({r['seconds']:.1f}s)",
             file=sys.stderr,
         )
 

@@ -27,6 +27,7 @@ if kind == kinds[0]:
         names,
         index=names.index(source) if source in names else 0,
         format_func=lambda n: f"{n} — {builtins[n]['description']}",
+        key="builtin_dataset",
     )
     if name != source:
         set_data_choice(name, {}, name)

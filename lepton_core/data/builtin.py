@@ -79,6 +79,12 @@ def _images(raw_loader):
     return load
 
 
+def _series_description(name: str) -> str:
+    from lepton_core.data.timeseries import SERIES
+
+    return SERIES.get(name).description
+
+
 def _register(name: str, task: str, description: str, load) -> None:
     DATASETS.register(name)(BuiltinDataset(name, task, description, load))
 
@@ -97,8 +103,5 @@ _register("wine", TABLE_C, "178 wines, 13 chemical measurements: 3 cultivars (sk
           builtin_table("wine"))  # fmt: skip
 _register("diabetes", TABLE_R, "442 patients, 10 features: disease progression a year later",
           builtin_table("diabetes"))  # fmt: skip
-_register("stocks", SERIES, "daily prices of 6 tech stocks, 2018-2019 (plotly); default GOOG",
-          builtin_series("stocks", {"target": "GOOG", "lookback": 30, "horizon": 1}))  # fmt: skip
-_register("seasonal", SERIES, "generated hourly series: trend + daily and weekly cycles + noise",
-          builtin_series("seasonal", {"target": "value", "lookback": 48, "horizon": 1,
-                                      "season_length": 24}))  # fmt: skip
+for _name, _lookback in (("seasonal", 48), ("stocks", 12), ("goog", 30)):
+    _register(_name, SERIES, _series_description(_name), builtin_series(_name, _lookback))

@@ -1,4 +1,4 @@
-"""CSV uploads: sniff the encoding, delimiter and decimal mark, then parse within caps.
+"""CSV uploads: sniff (csv_sniff) or take the user's format, then parse within caps.
 
 Cells are only ever parsed as text or numbers; nothing in the file is evaluated.
 """
@@ -6,31 +6,37 @@ Cells are only ever parsed as text or numbers; nothing in the file is evaluated.
 import codecs
 import csv
 import io
-import re
 import warnings
-from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from lepton_core.data.csv_sniff import (
+    DECIMALS,
+    DELIMITERS,
+    ENCODINGS,
+    CsvFormat,
+    refuse_binary,
+    sniff_csv,
+)
 from lepton_core.errors import LabInputError
 
-ENCODINGS = ("utf-8", "utf-8-sig", "gbk", "latin-1")
-DELIMITERS = (",", ";", "\t", "|")
-DECIMALS = (".", ",")
+__all__ = [
+    "DECIMALS",
+    "DELIMITERS",
+    "ENCODINGS",
+    "CsvFormat",
+    "CsvLimits",
+    "preview",
+    "read_csv",
+    "sniff_csv",
+]
+
 NA_TOKENS = frozenset(
     ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "None", "none"]
     + ["#N/A", "#NA", "<NA>", "-NaN", "-nan", "?"]
 )
-_SAMPLE_LINES = 50
-_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
-_DECIMAL_POINT = re.compile(r"^-?\d+\.\d+$")
-_MAGIC = {
-    b"PK\x03\x04": "a zip archive or an Excel workbook (.xlsx)",
-    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
-    b"%PDF": "a PDF document",
-}
 
 
 @dataclass
@@ -42,30 +48,6 @@ class CsvLimits:
     max_columns: int = 2_000
 
 
-@dataclass
-class CsvFormat:
-    """How to read the bytes: what sniff_csv guessed or the user chose."""
-
-    encoding: str
-    delimiter: str
-    decimal: str = "."
-
-    def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return asdict(self)
-
-
-def sniff_csv(data: bytes) -> CsvFormat:
-    """Guess the encoding, delimiter and decimal mark of CSV bytes (refusing binary files)."""
-    encoding, text = _decode_auto(data)
-    if not text.strip():
-        raise LabInputError("the file is empty")
-    rows_by_delim = {d: _sample_rows(text, d) for d in DELIMITERS}
-    delimiter = _pick_delimiter(rows_by_delim)
-    decimal = _pick_decimal(rows_by_delim[delimiter][1:]) if delimiter != "," else "."
-    return CsvFormat(encoding, delimiter, decimal)
-
-
 def read_csv(
     data: bytes, fmt: CsvFormat | None = None, limits: CsvLimits | None = None
 ) -> tuple[pd.DataFrame, CsvFormat]:
@@ -75,9 +57,9 @@ def read_csv(
         raise LabInputError(
             f"the file is {len(data) / 1e6:.1f} MB; the limit is {limits.max_bytes / 1e6:.1f} MB"
         )
+    refuse_binary(data)
     fmt = fmt or sniff_csv(data)
     _check_format(fmt)
-    _refuse_binary(data)
     try:
         text = data.decode(fmt.encoding)
     except UnicodeDecodeError as e:
@@ -86,28 +68,38 @@ def read_csv(
         ) from None
     if not text.strip():
         raise LabInputError("the file is empty")
-    n_columns = _parse(text, fmt, nrows=1).shape[1]
-    if n_columns > limits.max_columns:
+    header = _parse(text, fmt, header=None, nrows=1, dtype=str, na_filter=False).iloc[0]
+    if len(header) > limits.max_columns:
         raise LabInputError(
-            f"the file has {n_columns:,} columns; the limit is {limits.max_columns:,}"
+            f"the file has {len(header):,} columns; the limit is {limits.max_columns:,}"
         )
     notes: list[str] = []
-    raw = _parse(text, fmt, nrows=limits.max_rows + 2, notes=notes)  # header + one row too many
-    header, body = raw.iloc[0], raw.iloc[1:].reset_index(drop=True)
-    body = body.apply(lambda col: col.str.strip())
-    body = body.mask(body.isin(NA_TOKENS) | body.isna())
-    blank = body.isna().all(axis=1)
-    if blank.any():
-        body = body[~blank].reset_index(drop=True)
-        notes.append(f"skipped {int(blank.sum())} row(s) with no values")
-    if body.empty:
-        raise LabInputError("the file has a header but no rows")
-    if len(body) > limits.max_rows:
+    names = _column_names(header.tolist(), notes)
+    df = _parse(
+        text,
+        fmt,
+        notes,
+        header=0,
+        names=names,
+        index_col=False,
+        nrows=limits.max_rows + 1,  # one row too many tells us the file is over the cap
+        na_values=sorted(NA_TOKENS),
+        keep_default_na=False,
+        decimal=fmt.decimal,
+        low_memory=False,
+    )
+    if len(df) > limits.max_rows:
         raise LabInputError(
             f"the file has more than {limits.max_rows:,} rows; the limit is {limits.max_rows:,}"
         )
-    body.columns = _column_names(header.tolist(), notes)
-    df = pd.DataFrame({c: _typed(body[c], fmt.decimal) for c in body.columns})
+    for col in df.columns:
+        df[col] = _clean(df[col], fmt.decimal, notes)
+    blank = df.isna().all(axis=1)
+    if blank.any():
+        df = df[~blank].reset_index(drop=True)
+        notes.append(f"skipped {int(blank.sum())} row(s) with no values")
+    if df.empty:
+        raise LabInputError("the file has a header but no rows")
     df.attrs["notes"] = notes
     return df, fmt
 
@@ -115,98 +107,6 @@ def read_csv(
 def preview(df: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The first n rows, to show before the user commits to a target."""
     return df.head(n).copy()
-
-
-def _refuse_binary(data: bytes) -> None:
-    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
-        raise LabInputError("the file is UTF-32; save it as UTF-8 CSV")
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        raise LabInputError("the file is UTF-16; save it as UTF-8 CSV")
-    for magic, what in _MAGIC.items():
-        if data.startswith(magic):
-            raise LabInputError(f"the file is {what}, not a CSV; save it as CSV UTF-8")
-    if b"\x00" not in data:
-        return
-    head = data[:4096]
-    nuls = head.count(0)
-    odd = head[1::2].count(0)
-    if nuls >= 0.3 * len(head) and max(odd, nuls - odd) >= 0.9 * nuls:  # ASCII as UTF-16
-        raise LabInputError("the file is UTF-16; save it as UTF-8 CSV")
-    raise LabInputError("the file contains NUL bytes: it is binary data, not a CSV text file")
-
-
-def _decode_auto(data: bytes) -> tuple[str, str]:
-    """UTF-8 (BOM or not), then GBK if it looks Chinese, then Latin-1 if it looks like text."""
-    _refuse_binary(data)
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise LabInputError(
-                "the file starts with a UTF-8 marker but is not valid UTF-8"
-            ) from None
-        return "utf-8-sig", _refuse_control_chars(text)
-    for encoding in ("utf-8", "gbk"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "utf-8" or _plausible_gbk(text):
-            return encoding, _refuse_control_chars(text)
-    return "latin-1", _refuse_control_chars(data.decode("latin-1"))  # Latin-1 decodes any bytes
-
-
-def _plausible_gbk(text: str) -> bool:
-    """Real Chinese text has both GBK bytes high; Latin-1 accents followed by ASCII don't."""
-    wide = [c for c in text[:65536] if ord(c) > 127][:10_000]
-    ascii_trail = sum(1 for c in wide if (b := c.encode("gbk")) and len(b) == 2 and b[1] < 0x80)
-    return ascii_trail <= 0.1 * len(wide)
-
-
-def _refuse_control_chars(text: str) -> str:
-    sample = text[:65536]
-    controls = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r") or c == "\x7f")
-    if controls > max(2, 0.01 * len(sample)):
-        raise LabInputError("the file does not look like text (binary data?); upload a CSV file")
-    return text
-
-
-def _sample_rows(text: str, delimiter: str) -> list[list[str]]:
-    head = text[:2_000_000]
-    lines = head.splitlines()
-    if len(head) < len(text) and len(lines) > 1:
-        lines = lines[:-1]  # cut mid-line
-    lines = [line for line in lines if line.strip()][:_SAMPLE_LINES]
-    rows = []
-    try:
-        for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter):
-            rows.append(row)
-    except csv.Error:
-        pass  # e.g. a quoted field cut by the sample's end: judge on the rows read so far
-    return rows
-
-
-def _pick_delimiter(rows_by_delim: dict[str, list[list[str]]]) -> str:
-    """The delimiter whose field count is most consistent and agrees with the header."""
-    best, best_key = ",", (0.0, 0)
-    for delimiter, rows in rows_by_delim.items():
-        counts = [len(r) for r in rows if r]
-        if not counts:
-            continue
-        mode, hits = Counter(counts).most_common(1)[0]
-        if mode < 2 or counts[0] != mode:
-            continue
-        key = (hits / len(counts), mode)
-        if key > best_key:
-            best, best_key = delimiter, key
-    return best
-
-
-def _pick_decimal(rows: list[list[str]]) -> str:
-    cells = [c.strip() for r in rows for c in r]
-    commas = sum(1 for c in cells if _DECIMAL_COMMA.match(c))
-    points = sum(1 for c in cells if _DECIMAL_POINT.match(c))
-    return "," if commas > points else "."
 
 
 def _check_format(fmt: CsvFormat) -> None:
@@ -223,20 +123,17 @@ def _check_format(fmt: CsvFormat) -> None:
         raise LabInputError("the decimal mark must be '.' or ',' and differ from the delimiter")
 
 
-def _parse(text: str, fmt: CsvFormat, nrows: int, notes: list[str] | None = None) -> pd.DataFrame:
-    """All cells as text; the first row is the header. Rows with extra fields are skipped."""
+def _parse(text: str, fmt: CsvFormat, notes: list[str] | None = None, **options) -> pd.DataFrame:
+    """pandas' C parser; rows with too many fields are skipped (and noted)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             raw = pd.read_csv(
                 io.StringIO(text),
                 sep=fmt.delimiter,
-                header=None,
-                dtype=str,
-                na_filter=False,
-                nrows=nrows,
                 on_bad_lines="warn",
                 engine="c",
+                **options,
             )
         except (ValueError, csv.Error, OverflowError) as e:
             name = {"\t": "tab"}.get(fmt.delimiter, repr(fmt.delimiter))
@@ -248,7 +145,7 @@ def _parse(text: str, fmt: CsvFormat, nrows: int, notes: list[str] | None = None
     if notes is not None and skipped:
         first = skipped[0].strip().removeprefix("Skipping ")
         notes.append(f"skipped {len(skipped)} row(s) with too many fields ({first})")
-    if raw.empty:
+    if raw.shape[1] == 0:
         raise LabInputError("the file is empty")
     return raw
 
@@ -269,6 +166,23 @@ def _column_names(header: list, notes: list[str]) -> list[str]:
     if renamed:
         notes.append("renamed empty or repeated column names: " + ", ".join(renamed[:10]))
     return names
+
+
+def _clean(col: pd.Series, decimal: str, notes: list[str]) -> pd.Series:
+    """Numbers stay numbers (infinities become missing); text is stripped and typed."""
+    if pd.api.types.is_bool_dtype(col):
+        return col
+    if pd.api.types.is_numeric_dtype(col):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        infinite = np.isinf(values)
+        if infinite.any():
+            notes.append(
+                f"column {col.name!r}: {int(infinite.sum())} infinite value(s) treated as missing"
+            )
+            return col.where(~infinite)
+        return col
+    text = col.astype("str").str.strip()
+    return _typed(text.mask(text.isin(NA_TOKENS)), decimal)
 
 
 def _typed(col: pd.Series, decimal: str) -> pd.Series:

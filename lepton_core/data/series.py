@@ -44,16 +44,21 @@ def forecast_dataset(
     return LabDataset(source, "forecasting", [], x, y, fd.report, options, meta=meta, extra=fd)
 
 
-def builtin_series(name: str, defaults: dict):
-    """A loader for a built-in series with sensible default options."""
+def builtin_series(name: str, lookback: int):
+    """A loader for a built-in series (lepton_core.data.timeseries.SERIES) with its defaults."""
 
     def load(source: str, **options) -> LabDataset:
-        from lepton_core.data import timeseries
+        from lepton_core.data.timeseries import SERIES, load_series
 
-        frame = timeseries.load_stocks() if name == "stocks" else timeseries.make_seasonal()
+        entry = SERIES.get(name)
+        frame, report = load_series(name)
+        defaults = {"target": entry.target, "lookback": lookback, "horizon": 1,
+                    "season_length": entry.season_length}  # fmt: skip
         try:
-            return forecast_dataset(source, frame, **(defaults | options))
+            ds = forecast_dataset(source, frame, **(defaults | options))
         except TypeError as e:
             raise LabInputError(f"bad option for dataset {name!r}: {e}") from None
+        ds.report.notes[:0] = report.notes
+        return ds
 
     return load

@@ -15,6 +15,7 @@ from lepton_core.data.tabular_columns import (
     date_settings,
     infer_column_types,
     is_numeric,
+    numeric_matrix,
     numeric_values,
     parse_dates,
 )
@@ -38,7 +39,7 @@ def label_strings(y: pd.Series) -> pd.Series:
         v = y.astype("float64")
         if bool(np.all((v == np.round(v)) & (v.abs() < 2**53))):
             return v.astype("int64").astype(str)
-    return y.astype("object").map(lambda x: str(x).strip())
+    return y.astype("str").str.strip()
 
 
 class TabularPreprocessor:
@@ -49,7 +50,7 @@ class TabularPreprocessor:
         self.column_types: dict[str, str] = {}
         self.numeric: dict[str, dict] = {}  # col -> mean, std, median, indicator
         self.categorical: dict[str, list[str]] = {}  # col -> kept levels, "other" last
-        self.dates: dict[str, dict] = {}  # col -> dayfirst, format, indicator, parts
+        self.dates: dict[str, dict] = {}  # col -> dayfirst, format, per-part stats
         self.feature_names: list[str] = []
         self.groups: dict[str, list[int]] = {}  # original column -> encoded feature indices
         self.classes: list[str] = []
@@ -78,13 +79,13 @@ class TabularPreprocessor:
         self.target, self.task, self.max_levels = target, task, max_levels
         types = column_types if column_types is not None else infer_column_types(df_train, target)
         self.column_types = dict(types)
-        fitters = {"numeric": self._fit_numeric, "categorical": self._fit_categorical}
+        self._fit_numeric(df_train, [c for c, k in types.items() if k == "numeric"])
         for col, kind in self.column_types.items():
             if kind == "date":
                 self._fit_date(col, df_train[col])
-            elif kind in fitters:
-                fitters[kind](col, df_train[col])
-            else:
+            elif kind == "categorical":
+                self._fit_categorical(col, df_train[col])
+            elif kind in DROP_REASONS:
                 self.notes.append(f"dropped {col!r}: it {DROP_REASONS[kind]}")
         self._index_features()
         if not self.feature_names:
@@ -98,18 +99,28 @@ class TabularPreprocessor:
         absent = [c for c in self.groups if c not in df.columns]
         if absent:
             raise LabInputError(f"the data lacks column(s) the model was trained with: {absent}")
-        blocks = []
-        for col in self.groups:
-            if col in self.numeric:
-                blocks.append(_numeric_block(numeric_values(df[col]), self.numeric[col]))
-            elif col in self.categorical:
-                blocks.append(_one_hot(df[col], self.categorical[col]))
-            else:
-                blocks.append(self._date_block(df[col], self.dates[col]))
-        return np.concatenate(blocks, axis=1).astype(np.float32)  # (N, F)
+        out = np.zeros((len(df), len(self.feature_names)), dtype=np.float32)  # (N, F)
+        cols = list(self.numeric)
+        if cols:
+            stats = [self.numeric[c] for c in cols]
+            at = [self.groups[c] for c in cols]
+            _scale_into(out, numeric_matrix(df, cols), stats, at)
+        for col, levels in self.categorical.items():
+            out[:, self.groups[col]] = _one_hot(df[col], levels)
+        for col, spec in self.dates.items():
+            parts = _date_parts(parse_dates(df[col], spec))
+            stats = [spec["parts"][p] for p in DATE_PARTS]
+            idx = self.groups[col]
+            at = [[i] for i in idx[:4]]
+            if len(idx) > 4:  # one missing indicator for the whole date
+                at[0].append(idx[4])
+            _scale_into(out, parts, stats, at)
+        return out
 
     def encode_target(self, y: pd.Series) -> np.ndarray:
         """Class indices int64 (into classes), or regression values float32 in their units."""
+        if y.isna().any():
+            raise LabInputError(f"the target {self.target!r} has missing values")
         if self.task == CLASSIFICATION:
             idx = pd.Index(self.classes).get_indexer(label_strings(y))
             if (idx < 0).any():
@@ -120,7 +131,7 @@ class TabularPreprocessor:
             return idx.astype(np.int64)
         v = numeric_values(y)
         if v.isna().any():
-            raise LabInputError(f"the target {self.target!r} has missing or non-numeric values")
+            raise LabInputError(f"the target {self.target!r} has non-numeric values")
         return v.to_numpy(dtype=np.float32)
 
     def decode_target(self, z: np.ndarray) -> np.ndarray:
@@ -143,12 +154,13 @@ class TabularPreprocessor:
             setattr(pre, k, copy.deepcopy(d[k]))
         return pre
 
-    def _fit_numeric(self, col: str, s: pd.Series) -> None:
-        v = numeric_values(s)
-        if v.isna().all():
-            self.notes.append(f"dropped {col!r}: it has no values in the training rows")
-            return
-        self.numeric[col] = _stats(v)
+    def _fit_numeric(self, df_train: pd.DataFrame, cols: list[str]) -> None:
+        x = numeric_matrix(df_train, cols)  # (N, k)
+        for col, st in zip(cols, _column_stats(x), strict=True):
+            if st is None:
+                self.notes.append(f"dropped {col!r}: it has no values in the training rows")
+            else:
+                self.numeric[col] = st
 
     def _fit_categorical(self, col: str, s: pd.Series) -> None:
         counts = _category_strings(s).value_counts()
@@ -163,15 +175,12 @@ class TabularPreprocessor:
 
     def _fit_date(self, col: str, s: pd.Series) -> None:
         settings = date_settings(s)
-        ts = parse_dates(s, settings) if settings else None
-        if ts is None or ts.isna().all():
+        stats = _column_stats(_date_parts(parse_dates(s, settings))) if settings else [None]
+        if stats[0] is None:
             self.notes.append(f"dropped {col!r}: its dates could not be read")
             return
-        parts = _date_parts(ts)
-        self.dates[col] = settings | {"parts": {p: _stats(parts[p]) for p in DATE_PARTS}}
-        self.notes.append(
-            f"date column {col!r} expanded into year, month, day of week, day of year"
-        )
+        self.dates[col] = settings | {"parts": dict(zip(DATE_PARTS, stats, strict=True))}
+        self.notes.append(f"date column {col!r} expanded into {', '.join(DATE_PARTS)}")
 
     def _fit_target(self, y: pd.Series, classes: list[str] | None) -> None:
         if self.task == CLASSIFICATION:
@@ -200,36 +209,40 @@ class TabularPreprocessor:
             self.groups[col] = list(range(start, start + len(names)))
             self.feature_names += names
 
-    def _date_block(self, s: pd.Series, spec: dict) -> np.ndarray:
-        parts = _date_parts(parse_dates(s, spec))
-        blocks = [_numeric_block(parts[p], spec["parts"][p])[:, :1] for p in DATE_PARTS]
-        if spec["parts"]["year"]["indicator"]:
-            blocks.append(parts["year"].isna().to_numpy(dtype=np.float64)[:, None])
-        return np.concatenate(blocks, axis=1)
+
+def _column_stats(x: np.ndarray) -> list[dict | None]:
+    """Per column of (N, k): mean, std (1 when 0), median, needs-indicator; None if no values."""
+    out: list[dict | None] = []
+    for v in x.T:
+        present = v[~np.isnan(v)]
+        if not len(present):
+            out.append(None)
+            continue
+        with np.errstate(all="ignore"):
+            mean, std, median = present.mean(), present.std(), np.median(present)
+        out.append(
+            {
+                "mean": float(mean) if np.isfinite(mean) else 0.0,
+                "std": float(std) if np.isfinite(std) and std > 0 else 1.0,
+                "median": float(median),
+                "indicator": bool(len(present) < len(v)),
+            }
+        )
+    return out
 
 
-def _stats(v: pd.Series) -> dict:
-    """Mean, std (1 when 0), median, and whether a missing indicator is needed."""
-    present = v.dropna()
-    std = float(present.std(ddof=0))
-    return {
-        "mean": float(present.mean()),
-        "std": std if np.isfinite(std) and std > 0 else 1.0,
-        "median": float(present.median()),
-        "indicator": bool(v.isna().any()),
-    }
-
-
-def _numeric_block(v: pd.Series, st: dict) -> np.ndarray:
-    x = v.to_numpy(dtype=np.float64, na_value=np.nan)
+def _scale_into(out: np.ndarray, x: np.ndarray, stats: list[dict], at: list[list[int]]) -> None:
+    """Impute with the median, standardise, and write each column (+ indicator) to its slots."""
+    mean, std, median = (np.array([st[k] for st in stats]) for k in ("mean", "std", "median"))
     missing = np.isnan(x)
-    z = (np.where(missing, st["median"], x) - st["mean"]) / st["std"]
-    cols = [z, missing.astype(np.float64)] if st["indicator"] else [z]
-    return np.stack(cols, axis=1)
+    out[:, [a[0] for a in at]] = (np.where(missing, median, x) - mean) / std
+    flagged = [j for j, a in enumerate(at) if len(a) > 1]
+    if flagged:
+        out[:, [at[j][1] for j in flagged]] = missing[:, flagged]
 
 
 def _category_strings(s: pd.Series) -> pd.Series:
-    return s.astype("object").map(lambda x: MISSING if pd.isna(x) else str(x).strip())
+    return s.astype("str").str.strip().fillna(MISSING)
 
 
 def _one_hot(s: pd.Series, levels: list[str]) -> np.ndarray:
@@ -238,10 +251,7 @@ def _one_hot(s: pd.Series, levels: list[str]) -> np.ndarray:
     return (values[:, None] == np.asarray(levels, dtype=object)[None, :]).astype(np.float64)
 
 
-def _date_parts(ts: pd.Series) -> dict[str, pd.Series]:
-    return {
-        "year": ts.dt.year.astype("float64"),
-        "month": ts.dt.month.astype("float64"),
-        "day_of_week": ts.dt.day_of_week.astype("float64"),
-        "day_of_year": ts.dt.day_of_year.astype("float64"),
-    }
+def _date_parts(ts: pd.Series) -> np.ndarray:
+    """Year, month, day of week, day of year as float64 (N, 4); NaN where there is no date."""
+    parts = (ts.dt.year, ts.dt.month, ts.dt.day_of_week, ts.dt.day_of_year)
+    return np.stack([p.to_numpy(dtype=np.float64, na_value=np.nan) for p in parts], axis=1)

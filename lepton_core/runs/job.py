@@ -33,11 +33,16 @@ class StoreHistory(Callback):
         self.store.add_epoch(self.run_id, trainer.history[-1])
 
 
-def run_job(store: RunStore, run_id: str, callbacks: tuple[Callback, ...] = ()) -> str:
-    """Train and evaluate one run; every outcome ends in the store. Returns the final status."""
+def run_job(
+    store: RunStore, run_id: str, callbacks: tuple[Callback, ...] = (), dataset=None
+) -> str:
+    """Train and evaluate one run; every outcome ends in the store. Returns the final status.
+
+    `dataset`: the run's LabDataset when the caller already loaded it (else it is loaded here).
+    """
     store.mark_running(run_id, os.getpid())
     try:
-        return _train_and_evaluate(store, run_id, callbacks)
+        return _train_and_evaluate(store, run_id, callbacks, dataset)
     except LabInputError as e:
         store.finish(run_id, "failed", error=str(e))
     except Exception as e:  # the run fails, the process and the store survive
@@ -46,11 +51,12 @@ def run_job(store: RunStore, run_id: str, callbacks: tuple[Callback, ...] = ()) 
     return "failed"
 
 
-def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...]) -> str:
+def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...], ds) -> str:
     cfg = RunConfig.from_dict(store.get(run_id).config)
     folder = store.folder(run_id)
     store.set_progress(run_id, {"phase": "loading data"})
-    ds = load_dataset(cfg.data.source, **cfg.data.options)
+    if ds is None:
+        ds = load_dataset(cfg.data.source, **cfg.data.options)
     (folder / "data_report.json").write_text(json.dumps(ds.report.to_dict(), indent=2))
     store.set_task(run_id, ds.task)
     if store.cancel_requested(run_id):

@@ -154,6 +154,12 @@ def test_rows_with_too_many_fields_are_skipped_with_a_note():
     assert any("line 3" in n for n in df.attrs["notes"])
 
 
+def test_infinite_numbers_become_missing_with_a_note():
+    df, _ = read_csv(b"a,b\n1,inf\n2,3.5\n3,-inf\n")
+    assert df["b"].isna().tolist() == [True, False, True]
+    assert any("'b': 2 infinite" in n for n in df.attrs["notes"])
+
+
 def test_preview_is_the_first_rows():
     df, _ = read_csv(csv_bytes([["n"]] + [[i] for i in range(30)]))
     assert preview(df, 5)["n"].tolist() == [0, 1, 2, 3, 4]
@@ -277,6 +283,9 @@ def test_mixed_feature_column_becomes_missing_with_a_note():
     assert "age" in td.groups and "age=unknown" not in td.feature_names
     note = next(n for n in td.report.notes if "'age'" in n and "non-numeric" in n)
     assert "'unknown'" in note
+    st_ = td.preprocessor.numeric["age"]
+    imputed = td.preprocessor.transform(df.iloc[[7]])[0, td.groups["age"][0]]
+    assert imputed == pytest.approx((st_["median"] - st_["mean"]) / st_["std"])
 
 
 @pytest.mark.parametrize("task", [None, REG])
