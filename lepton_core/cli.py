@@ -233,8 +233,6 @@ def cmd_export(args) -> None:
 
 
 def cmd_app(args) -> int:
-    import subprocess
-
     app = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app),
@@ -244,8 +242,8 @@ def cmd_app(args) -> int:
     ]  # fmt: skip
     if args.json:
         print(json.dumps({"url": f"http://{args.address}:{args.port}", "command": cmd}))
-        sys.stdout.flush()
-    return subprocess.call(cmd)  # noqa: S603  (fixed argv)
+    sys.stdout.flush()
+    os.execv(sys.executable, cmd)  # noqa: S606  (the server takes this pid: stop it by this pid)
 
 
 def build_parser() -> argparse.ArgumentParser:

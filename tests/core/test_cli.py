@@ -11,7 +11,9 @@ from lepton_core.explain import EXPLAIN_METHODS
 from lepton_core.models import load_lab_model
 from tests.lepton_cli import CliResult, run_lepton, run_lepton_many
 
-METHODS = EXPLAIN_METHODS.names()
+METHODS = [
+    n for n in EXPLAIN_METHODS.names() if "image-classification" in EXPLAIN_METHODS.get(n).tasks
+]
 
 
 @pytest.fixture(scope="module")
