@@ -48,7 +48,7 @@ def check_source(source: str) -> None:
             f"no dataset named {source!r} and no such file or folder (built-ins: {known})"
         )
     if path.suffix.lower() not in CSV_SUFFIXES and not zipfile.is_zipfile(path):
-        raise LabInputError(f"{path.name} is neither a zip archive of class folders nor a CSV file")
+        raise LabInputError(f"{path.name} is not a zip archive of class folders, nor a CSV file")
 
 
 def guess_task(source: str, options: dict) -> str:

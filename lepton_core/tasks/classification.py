@@ -27,7 +27,8 @@ def evaluate_table(model, ds) -> tuple[dict, dict]:
     from sklearn.metrics import roc_auc_score
 
     metrics, evaluation = evaluate_images(model, ds)
-    y, probs = np.array(evaluation["y_true"]), np.array(evaluation["probs"])
+    y, probs = np.array(evaluation["y_true"]), np.array(evaluation["probs"], dtype=np.float64)
+    probs /= probs.sum(axis=1, keepdims=True)  # stored rounded to 5 decimals; AUC wants sum 1
     labels = list(range(len(ds.classes)))
     if len(np.unique(y)) == len(labels):  # AUC needs every class in the test split
         scores = probs[:, 1] if len(labels) == 2 else probs

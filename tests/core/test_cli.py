@@ -150,7 +150,7 @@ BAD = {
     "unknown flag": "--colour",
     "unknown method": "magic",
     "bad run id": "no-such-run",
-    "non-zip .zip file": "not a zip",
+    "non-zip .zip file": "not a zip archive",
     "epochs 0": "epochs",
     "lr -1": "learning rate",
     "export onto a file": "notes.zip",

@@ -108,7 +108,7 @@ BAD_CSV = {
     "header only": (b"x,y,label\n", "no rows"),
     "single-value target": (("x,y,label\n" + "1,2,1\n" * 30).encode(), "single value"),
     "utf-16": ("x,y,label\n1,2,3\n".encode("utf-16"), "UTF-16"),
-    "binary garbage": (bytes(range(256)) * 40, "not a text"),
+    "binary garbage": (bytes(range(256)) * 40, "binary"),
     "10,000 columns": ((",".join(f"c{i}" for i in range(10_000)) + ",label\n").encode(), "columns"),
 }
 
