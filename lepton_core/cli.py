@@ -233,9 +233,9 @@ def cmd_export(args) -> None:
 
 
 def cmd_app(args) -> int:
-    app = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    app = Path(__file__).resolve().parents[1] / "app"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, str(app / "launch.py"), "run", str(app / "streamlit_app.py"),
         "--server.port", str(args.port), "--server.address", args.address,
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
         "--server.headless", "true",

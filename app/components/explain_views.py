@@ -22,6 +22,10 @@ def _methods(model, default: tuple[str, ...], container=st) -> list[str]:
 def explain_images(model, ds) -> None:
     """Test images (or the mistakes) beside a heatmap per method and the class probabilities."""
     classes, n_test = ds.classes, len(ds.y["test"])
+    st.caption(
+        "Each heatmap is laid over a gray copy of the image: dark purple → orange → pale yellow "
+        "means less → more important for the explained class."
+    )
     mistakes = [i for i in st.session_state.get("mistakes", []) if i < n_test]
     left, mid, right = st.columns([2, 3, 1])
     source = left.radio("Images", ["first test images", "confident mistakes", "choose by number"],

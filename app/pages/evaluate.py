@@ -8,7 +8,7 @@ from lepton_core.api import load_run
 from lepton_core.errors import LabInputError
 
 st.title("Evaluate")
-st.caption("Every number here is measured on the test split: images the model never trained on.")
+st.caption("Every number here is measured on the test split: examples the model never trained on.")
 
 rec = pick_run()
 if rec is None:

@@ -1,4 +1,4 @@
-"""Explain: heatmaps of what the model looked at, beside its class probabilities."""
+"""Explain: what drove the model: image heatmaps, per-feature bars, time-step heat strips."""
 
 import streamlit as st
 
@@ -8,10 +8,7 @@ from app.components.state import dataset, run_model
 from lepton_core.api import load_run
 
 st.title("Explain")
-st.caption(
-    "Each heatmap is laid over a gray copy of the image: dark purple → orange → pale yellow means "
-    "less → more important for the explained class."
-)
+st.caption("Which parts of the input drove the model's output, by several attribution methods.")
 
 rec = pick_run()
 if rec is None:

@@ -21,7 +21,9 @@ def _table_csv(path: Path) -> Path:
 
 
 def test_csv_upload_trains_and_explains_per_feature(server, page: Page, shots, tmp_path) -> None:
-    page.goto(f"{server.url}/data")
+    page.goto(f"{server.url}/data")  # a deep link as the server's very first request
+    # the router ran, not pages/data.py alone:
+    expect(page.get_by_role("link", name="1 · Data")).to_be_visible(timeout=60_000)
     page.get_by_text("Upload a CSV (table or time series)").click()
     page.locator('input[type="file"]').set_input_files(str(_table_csv(tmp_path / "shop.csv")))
     expect(page.get_by_text("Detected:")).to_be_visible(timeout=60_000)
