@@ -15,9 +15,9 @@ def _next_link() -> None:
     )
 
 
-def _skipped(report) -> None:
+def _skipped(report, what: str = "Skipped") -> None:
     if report.skipped:
-        with st.expander(f"Skipped ({len(report.skipped)})", expanded=True):
+        with st.expander(f"{what} ({len(report.skipped)})", expanded=True):
             st.dataframe(
                 [{"file": f, "reason": r} for f, r in report.skipped],
                 hide_index=True,
@@ -34,11 +34,7 @@ def show_images(ds) -> None:
     c3.metric("Image shape", "×".join(map(str, ds.input_shape)))
     c4.metric("Skipped files", len(report.skipped))
     st.caption(" · ".join(report.notes))
-    st.page_link(
-        "pages/train.py",
-        label="Looks right? Next: train a model →",
-        icon=":material/model_training:",
-    )
+    _next_link()
 
     left, right = st.columns([1, 2])
     left.plotly_chart(class_balance(report.counts), key="balance")
@@ -50,13 +46,7 @@ def show_images(ds) -> None:
             st.caption(cls)
             image_row(images, size=56)
 
-    if report.skipped:
-        with st.expander(f"Skipped files ({len(report.skipped)})", expanded=True):
-            st.dataframe(
-                [{"file": f, "reason": r} for f, r in report.skipped],
-                hide_index=True,
-                width="stretch",
-            )
+    _skipped(report, "Skipped files")
 
     st.subheader("Augmentation")
     st.caption(

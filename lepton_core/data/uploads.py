@@ -18,20 +18,25 @@ def _uploads_dir() -> Path:
     return folder
 
 
-def save_upload_zip(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
-    """Store an uploaded .zip by its content hash and return the path to train from."""
+def _store(data: bytes, suffix: str, max_bytes: int) -> Path:
+    """Write `data` once under uploads/<sha256[:16]><suffix>, atomically; returns the path."""
     if len(data) > max_bytes:
         raise LabInputError(
             f"upload is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
         )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise LabInputError("the uploaded file is not a zip archive")
-    path = _uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    path = _uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
     if not path.exists():
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)
     return path
+
+
+def save_upload_zip(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+    """Store an uploaded .zip by its content hash and return the path to train from."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise LabInputError("the uploaded file is not a zip archive")
+    return _store(data, ".zip", max_bytes)
 
 
 def zip_folder_upload(
@@ -53,15 +58,6 @@ def zip_folder_upload(
 
 def save_upload_csv(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
     """Store an uploaded CSV by its content hash (the name the user gave it is never used)."""
-    if len(data) > max_bytes:
-        raise LabInputError(
-            f"upload is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
-        )
     if not data.strip():
         raise LabInputError("the file is empty")
-    path = _uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}.csv"
-    if not path.exists():
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return path
+    return _store(data, ".csv", max_bytes)
