@@ -31,3 +31,13 @@ def pick_run(label: str = "Run", statuses: tuple[str, ...] = ("done", "cancelled
     if chosen != current:
         set_run_id(chosen)
     return by_id[chosen]
+
+
+def pick_run_or_stop():
+    """pick_run(), or a pointer to the Train page (and stop the page) when nothing is finished."""
+    rec = pick_run()
+    if rec is None:
+        st.info("No finished run yet. Train one first.")
+        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.stop()
+    return rec

@@ -3,18 +3,14 @@
 import streamlit as st
 
 from app.components.eval_views import show_classification, show_forecast, show_regression
-from app.components.runs import pick_run
+from app.components.runs import pick_run_or_stop
 from lepton_core.api import load_run
 from lepton_core.errors import LabInputError
 
 st.title("Evaluate")
 st.caption("Every number here is measured on the test split: examples the model never trained on.")
 
-rec = pick_run()
-if rec is None:
-    st.info("No finished run yet. Train one first.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+rec = pick_run_or_stop()
 
 m = rec.metrics
 run = load_run(rec.id)

@@ -3,18 +3,14 @@
 import streamlit as st
 
 from app.components.explain_views import explain_images, explain_series, explain_table
-from app.components.runs import pick_run
+from app.components.runs import pick_run_or_stop
 from app.components.state import dataset, run_model
 from lepton_core.api import load_run
 
 st.title("Explain")
 st.caption("Which parts of the input drove the model's output, by several attribution methods.")
 
-rec = pick_run()
-if rec is None:
-    st.info("No finished run yet. Train one first.")
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
-    st.stop()
+rec = pick_run_or_stop()
 
 run = load_run(rec.id)
 model = run_model(rec.id, rec.finished or 0.0)
