@@ -29,4 +29,5 @@ def sidebar(slot) -> None:
             status = "in progress" if rec.status in ("queued", "running") else rec.status
             acc = rec.metrics.get("test_accuracy")
             acc_text = f" · acc {acc:.1%}" if acc is not None else ""
-            st.caption(f"**Run:** {STATUS_ICON.get(rec.status, '')} {rec.model} {status}{acc_text}")
+            icon, what = STATUS_ICON.get(rec.status, ""), rec.name or rec.model
+            st.caption(f"**Run:** {icon} {what} {status}{acc_text}")
