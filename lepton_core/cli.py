@@ -48,34 +48,20 @@ class _EpochPrinter:
         )
 
 
+def _given(args, *names: str) -> dict:
+    """The options among `names` that were given on the command line."""
+    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+
+
 def cmd_train(args) -> int:
     from lepton_core.api import train
 
-    train_opts = {
-        k: v
-        for k, v in {
-            "batch_size": args.batch_size,
-            "lr": args.lr,
-            "optimizer": args.optimizer,
-            "schedule": args.schedule,
-            "weight_decay": args.weight_decay,
-            "patience": args.patience,
-        }.items()
-        if v is not None
-    }
-    data_options = {
-        k: v
-        for k, v in {
-            "image_size": args.image_size,
-            "target": args.target,
-            "task": args.task,
-            "lookback": args.lookback,
-            "horizon": args.horizon,
-            "season_length": args.season_length,
-            "date_column": args.date_column,
-        }.items()
-        if v is not None
-    }
+    train_opts = _given(
+        args, "batch_size", "lr", "optimizer", "schedule", "weight_decay", "patience"
+    )
+    data_options = _given(
+        args, "image_size", "target", "task", "lookback", "horizon", "season_length", "date_column"
+    )
     callbacks = () if args.json else (_EpochPrinter(),)
     run = train(
         args.data,

@@ -1,6 +1,5 @@
 """What the Explain page shows for a run: overlays per image and method, plus probabilities."""
 
-import numpy as np
 import torch
 
 from lepton_core.data.preview import to_uint8
@@ -39,9 +38,3 @@ def explain_test_images(
         for k, row in enumerate(rows):
             row["overlays"][method] = overlay(images[k].numpy(), to_heatmap(attr[k]))
     return rows
-
-
-def top_classes(probs: np.ndarray, classes: list[str], k: int = 3) -> list[tuple[str, float]]:
-    """The k most probable classes with their probabilities."""
-    order = np.argsort(-probs)[:k]
-    return [(classes[i], float(probs[i])) for i in order]

@@ -15,7 +15,8 @@ def evaluate_forecast(model, ds) -> tuple[dict, dict]:
     pred = fd.unscale_target(predict_logits(model, ds.x["test"]).numpy())
     naive = fd.unscale_target(fd.naive_forecast("test"))
     metrics = {f"test_{k}": v for k, v in forecast_metrics(y, pred).items()}
-    metrics |= {f"naive_{k}": v for k, v in forecast_metrics(y, naive).items()}
+    for baseline, values in fd.baseline_metrics("test").items():  # naive, seasonal_naive
+        metrics |= {f"{baseline}_{k}": v for k, v in values.items()}
     evaluation = {
         "target": fd.target,
         "horizon": fd.horizon,
@@ -26,9 +27,7 @@ def evaluate_forecast(model, ds) -> tuple[dict, dict]:
     }
     seasonal = fd.seasonal_naive_forecast("test")
     if seasonal is not None:
-        seasonal = fd.unscale_target(seasonal)
-        metrics |= {f"seasonal_naive_{k}": v for k, v in forecast_metrics(y, seasonal).items()}
-        evaluation["seasonal_naive"] = np.round(seasonal, 6).tolist()
+        evaluation["seasonal_naive"] = np.round(fd.unscale_target(seasonal), 6).tolist()
     return metrics, evaluation
 
 
