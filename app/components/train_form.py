@@ -29,11 +29,13 @@ def model_settings(task: str) -> tuple[str, dict]:
         if options["layers"] > 1:
             options["dropout"] = c3.slider("Dropout between layers", 0.0, 0.5, 0.0, 0.05)
     elif model == "mlp":
-        c1, c2, c3 = st.columns(3)
-        width = c1.select_slider("Hidden units", [32, 64, 128, 256, 512], 256)
-        depth = c2.slider("Hidden layers", 1, 4, 2)
+        rows = task.startswith("tabular")  # the engine's defaults: small and batch-normed for rows
+        c1, c2, c3, c4 = st.columns(4)
+        width = c1.select_slider("Hidden units", [16, 32, 64, 128, 256, 512], 32 if rows else 256)
+        depth = c2.slider("Hidden layers", 1, 4, 1 if rows else 2)
         options["hidden"] = [max(8, width // 2**i) for i in range(depth)]
         options["dropout"] = c3.slider("Dropout", 0.0, 0.6, 0.2, 0.05)
+        options["batch_norm"] = c4.toggle("Batch norm", rows)
     return model, options
 
 

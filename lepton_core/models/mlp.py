@@ -16,15 +16,20 @@ def mlp(
     n_outputs: int,
     hidden: tuple[int, ...] | list[int] | None = None,
     dropout: float = 0.2,
-    batch_norm: bool = False,
+    batch_norm: bool | None = None,
 ) -> nn.Module:
     """Flatten -> [Linear -> (BN) -> ReLU -> Dropout] per hidden size -> Linear(n_outputs).
 
-    Default hidden sizes: (256, 128) for images and windows; (32,) for table rows, where a small
-    network generalises better on a few hundred rows (diabetes: R² 0.53 vs 0.46 for (256, 128)).
+    Defaults for table rows: hidden (32,) with batch norm, since a small network generalises better
+    on a few hundred rows (diabetes R² 0.53 vs 0.46 for (256, 128)) and batch norm steadies it
+    (breast-cancer split 0, five seeds: 0.953-0.965 with it, 0.918-0.941 without).
+    Images and windows: hidden (256, 128), no batch norm.
     """
+    rows = len(input_shape) == 1
     if hidden is None:
-        hidden = (32,) if len(input_shape) == 1 else (256, 128)
+        hidden = (32,) if rows else (256, 128)
+    if batch_norm is None:
+        batch_norm = rows
     if not 0 <= dropout < 1:
         raise LabInputError(f"dropout must be in [0, 1), got {dropout}")
     if not hidden or any(int(n) < 1 for n in hidden):
