@@ -10,6 +10,7 @@ from lepton_core.errors import LabInputError
 from lepton_core.models import MODELS
 from lepton_core.runs import Run, RunStore
 from lepton_core.runs.job import run_job
+from lepton_core.tasks import fit_dataset, run_task
 
 __all__ = ["explain", "export", "list_runs", "load_dataset", "load_run", "train"]
 
@@ -29,6 +30,7 @@ def train(
     store = store or RunStore()
     config = make_config(dataset, model, epochs, seed, model_options, data_options, **train_options)
     ds = load_dataset(config.data.source, **config.data.options)  # bad data: refused, not stored
+    ds = fit_dataset(ds, model)  # a model that does not fit the data: refused, not stored
     config.task = ds.task
     run_id = store.create_run(config)
     run_job(store, run_id, callbacks, dataset=ds)
@@ -56,14 +58,15 @@ def make_config(
         raise LabInputError(f"unknown training option(s): {', '.join(sorted(unknown))}")
     if epochs is not None:
         train_options["epochs"] = epochs
-    MODELS.get(model)  # an unknown model is refused before any run is stored
+    # an unknown model is refused before any run is stored; its family's defaults fill the gaps
+    train_options = MODELS.get(model).train_defaults | train_options
     spec = TrainSpec(seed=seed, augment=AugmentSpec(**augment), **train_options)
     spec.validate()
     return RunConfig(
         data=data,
         model=ModelSpec(model, dict(model_options or {})),
         train=spec,
-        task=guess_task(data.source, data.options),
+        task=run_task(guess_task(data.source, data.options), model),
     )
 
 

@@ -40,7 +40,7 @@ class _EpochPrinter:
 
     def on_epoch_end(self, trainer) -> None:
         r = trainer.history[-1]
-        keys = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+        keys = ("train_loss", "train_accuracy", "val_loss", "val_accuracy", "val_recon", "val_kl")
         values = " ".join(f"{k} {r[k]:.4f}" for k in keys if k in r)
         print(
             f"epoch {r['epoch']}/{trainer.spec.epochs} {values} ({r['seconds']:.1f}s)",
@@ -62,12 +62,14 @@ def cmd_train(args) -> int:
     data_options = _given(
         args, "image_size", "target", "task", "lookback", "horizon", "season_length", "date_column"
     )
+    model_options = _given(args, "latent_dim", "beta", "likelihood")
     callbacks = () if args.json else (_EpochPrinter(),)
     run = train(
         args.data,
         model=args.model,
         epochs=args.epochs,
         seed=args.seed,
+        model_options=model_options,
         data_options=data_options,
         callbacks=callbacks,
         **train_opts,
@@ -248,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--data", required=True, help="built-in name, a folder of class folders, or a .zip"
     )
-    t.add_argument("--model", default="cnn", help="seed-cnn, cnn or mlp")
+    t.add_argument("--model", default="cnn", help="seed-cnn, cnn, mlp, lstm, gru or vae")
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)
@@ -268,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--horizon", type=int, help="forecasting: time steps it predicts")
     t.add_argument("--season-length", type=int, help="forecasting: for the seasonal-naive baseline")
     t.add_argument("--date-column", help="forecasting CSV: the date/time column (default: found)")
+    t.add_argument("--latent-dim", type=int, help="vae: latent size, 2-64 (default 2)")
+    t.add_argument("--beta", type=float, help="vae: weight of the KL term (default 1)")
+    t.add_argument("--likelihood", choices=["bernoulli", "gaussian"], help="vae: pixel likelihood")
     add("runs", cmd_runs, "list stored runs")
     e = add("evaluate", cmd_evaluate, "show a run's test metrics")
     e.add_argument("run")

@@ -17,16 +17,20 @@ class ModelEntry:
     builder: Callable[..., nn.Module]
     tasks: tuple[str, ...]
     description: str
+    train_defaults: dict  # TrainSpec fields this family trains best with, unless the user sets them
 
 
 MODELS: Registry[ModelEntry] = Registry("model")
 
 
-def register_model(name: str, tasks: tuple[str, ...], description: str) -> Callable:
+def register_model(
+    name: str, tasks: tuple[str, ...], description: str, train_defaults: dict | None = None
+) -> Callable:
     """Decorator registering a builder under `name`."""
 
     def add(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-        MODELS.register(name)(ModelEntry(name, builder, tasks, description))
+        entry = ModelEntry(name, builder, tasks, description, dict(train_defaults or {}))
+        MODELS.register(name)(entry)
         return builder
 
     return add

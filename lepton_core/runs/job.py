@@ -11,7 +11,7 @@ from lepton_core.data import load_dataset
 from lepton_core.errors import LabInputError
 from lepton_core.models import model_for, save_lab_model
 from lepton_core.runs.store import RunStore
-from lepton_core.tasks import get_task
+from lepton_core.tasks import fit_dataset, get_task
 from lepton_core.training import (
     BestCheckpoint,
     Callback,
@@ -57,6 +57,7 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     store.set_progress(run_id, {"phase": "loading data"})
     if ds is None:
         ds = load_dataset(cfg.data.source, **cfg.data.options)
+    ds = fit_dataset(ds, cfg.model.name)
     (folder / "data_report.json").write_text(json.dumps(ds.report.to_dict(), indent=2))
     store.set_task(run_id, ds.task)
     if store.cancel_requested(run_id):
@@ -77,14 +78,17 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     if cfg.train.patience:
         callbacks.append(EarlyStopping(cfg.train.patience))
     augment = None
-    if cfg.train.augment.enabled:  # torchvision takes 1.6 s to import: only when needed
+    # torchvision takes 1.6 s to import: only when needed; an autoencoder's target is unaugmented
+    if cfg.train.augment.enabled and not task.target_is_input:
         from lepton_core.data.augment import augment_batch, build_augment
 
         transform = build_augment(cfg.train.augment, ds.input_shape[0])
         augment = partial(augment_batch, transform=transform)
-    trainer = Trainer(model, cfg.train, callbacks, augment, task.loss, task.classification)
+    loss = partial(task.loss, **task.loss_options(model)) if task.loss_options else task.loss
+    trainer = Trainer(model, cfg.train, callbacks, augment, loss, task.classification)
+    y = ds.x if task.target_is_input else ds.y  # an autoencoder's target is its input
     t0 = time.monotonic()
-    trainer.fit(ds.x["train"], ds.y["train"], ds.x["val"], ds.y["val"])
+    trainer.fit(ds.x["train"], y["train"], ds.x["val"], y["val"])
     train_seconds = round(time.monotonic() - t0, 2)
     cancelled = trainer.stop_reason == "cancelled"
     if not (folder / "checkpoint.safetensors").exists():

@@ -55,8 +55,10 @@ class Run:
     def dataset(self):
         """The run's data, reloaded with the same options (and so the same split)."""
         from lepton_core.data import load_dataset
+        from lepton_core.tasks import fit_dataset
 
-        return load_dataset(self.config.data.source, **self.config.data.options)
+        ds = load_dataset(self.config.data.source, **self.config.data.options)
+        return fit_dataset(ds, self.config.model.name)
 
     def evaluation(self) -> dict:
         """Per-test-example true labels and probabilities written after training."""

@@ -79,7 +79,7 @@ class Trainer:
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict:
         """Validation loss (and accuracy for classifiers)."""
         logits = predict_logits(self.model, x, self.spec.batch_size * 4)
-        row = {"val_loss": self.loss_fn(logits, y).item()}
+        row = {f"val_{k}": v.item() for k, v in loss_parts(self.loss_fn(logits, y)).items()}
         if self.classification:
             row["val_accuracy"] = accuracy_count(logits, y).item() / len(y)
         return row
@@ -103,7 +103,8 @@ class Trainer:
             t0 = time.monotonic()
             model.train()
             perm = torch.randperm(n, generator=gen)
-            loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
+            sums: dict[str, torch.Tensor] = {}  # "loss" and any parts the loss reports
+            correct, seen = torch.zeros((), dtype=torch.long), 0
             for batch in range(self.n_batches):
                 self.batch = batch
                 idx = perm[self.batch * spec.batch_size : (self.batch + 1) * spec.batch_size]
@@ -114,13 +115,14 @@ class Trainer:
                     xb = self.augment(xb)
                 opt.zero_grad(set_to_none=True)
                 logits = model(xb)
-                loss = self.loss_fn(logits, yb)
-                loss.backward()
+                parts = loss_parts(self.loss_fn(logits, yb))
+                parts["loss"].backward()
                 lr = opt.param_groups[0]["lr"]  # the rate this batch used
                 opt.step()
                 if sched is not None:
                     sched.step()
-                loss_sum += loss.detach() * len(yb)
+                for k, v in parts.items():
+                    sums[k] = sums.get(k, 0.0) + v.detach() * len(yb)
                 if self.classification:
                     correct += accuracy_count(logits.detach(), yb)
                 seen += len(yb)
@@ -130,11 +132,9 @@ class Trainer:
             if self.stop_reason == "cancelled":
                 break  # a cut-short epoch is not recorded: history holds whole epochs only
             self.batch = self.n_batches
-            row = {
-                "epoch": self.epoch + 1,
-                "train_loss": loss_sum.item() / max(seen, 1),
-                "lr": lr,
-            }
+            row = {"epoch": self.epoch + 1}
+            row |= {f"train_{k}": float(v) / max(seen, 1) for k, v in sums.items()}
+            row["lr"] = lr
             if self.classification:
                 row["train_accuracy"] = correct.item() / max(seen, 1)
             if x_val is not None:
@@ -148,11 +148,18 @@ class Trainer:
         return self.history
 
 
+def loss_parts(loss) -> dict[str, torch.Tensor]:
+    """A loss as a dict: {"loss": scalar} or the task's own dict (with "loss" and its parts)."""
+    return loss if isinstance(loss, dict) else {"loss": loss}
+
+
 @torch.no_grad()
-def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """Logits for all of `x`, in eval mode, in batches."""
+def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 256):
+    """Outputs for all of `x`, in eval mode, in batches (a tuple where the model returns one)."""
     was_training = model.training
     model.eval()
-    out = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    outs = [model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
     model.train(was_training)
-    return out
+    if isinstance(outs[0], tuple):
+        return tuple(torch.cat(parts) for parts in zip(*outs, strict=True))
+    return torch.cat(outs)

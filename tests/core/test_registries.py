@@ -27,9 +27,11 @@ from lepton_core.models import (
 )
 from lepton_core.registry import Registry
 from lepton_core.runs import RunStore
+from lepton_core.tasks.generation import vae_loss
 from tests.lepton_cli import cli_env
 
 IMAGE_TASK = "image-classification"
+GENERATION = "image-generation"
 IMAGE_SHAPES = [(1, 28, 28), (3, 32, 32)]
 SMALL_SHAPE = (1, 8, 8)  # works, or is refused with a LabInputError (never a crash)
 TASK_INPUTS = {  # a model for a new task must add its inputs here
@@ -37,6 +39,7 @@ TASK_INPUTS = {  # a model for a new task must add its inputs here
     "tabular-classification": [(8,), (30,)],
     "tabular-regression": [(8,)],
     "forecasting": [(24, 1), (12, 3)],
+    GENERATION: IMAGE_SHAPES + [(3, 30, 30)],
 }
 CLASSES = [f"c{i}" for i in range(4)]
 
@@ -44,13 +47,26 @@ CLASSES = [f"c{i}" for i in range(4)]
 def lab_model(name: str, shape: tuple[int, ...], seed: int = 0):
     torch.manual_seed(seed)
     if len(shape) == 3:  # images are normalised inside the model
-        return build_lab_model(name, {}, shape, CLASSES, [0.5] * shape[0], [0.25] * shape[0])
+        task = GENERATION if GENERATION in MODELS.get(name).tasks else IMAGE_TASK
+        stats = [0.5] * shape[0], [0.25] * shape[0]
+        return build_lab_model(name, {}, shape, CLASSES, *stats, task=task)
     task = "tabular-classification" if len(shape) == 1 else "forecasting"
     return build_lab_model(name, {}, shape, CLASSES, [], [], task=task)
 
 
 def batch(shape: tuple[int, ...], n: int = 5, seed: int = 1) -> torch.Tensor:
     return torch.rand((n, *shape), generator=torch.Generator().manual_seed(seed))
+
+
+def generative(model) -> bool:
+    return model.meta["task"] == GENERATION
+
+
+def outputs_equal(a, b) -> bool:
+    """Model outputs are a tensor, or a tuple of them (the VAE: logits, mu, logvar)."""
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(torch.equal(u, v) for u, v in zip(a, b, strict=True))
+    return torch.equal(a, b)
 
 
 # ---------------------------------------------------------------- registries
@@ -101,12 +117,17 @@ def case_id(case) -> str:
 
 
 @pytest.mark.parametrize("case", IMAGE_CASES, ids=case_id)
-def test_model_forward_gives_one_logit_per_class(case) -> None:
+def test_model_forward_gives_one_logit_per_class_or_pixel(case) -> None:
     name, shape = case
     model = lab_model(name, shape).eval()
     with torch.no_grad():
         logits = model(batch(shape))
-    assert logits.shape == (5, len(CLASSES))
+    if generative(model):  # pixel logits, and the posterior's mean and log-variance
+        logits, mu, logvar = logits
+        assert mu.shape == logvar.shape == (5, model.net.latent_dim)
+        assert logits.shape == (5, *shape)
+    else:
+        assert logits.shape == (5, len(CLASSES))
     assert logits.dtype == torch.float32
     assert torch.isfinite(logits).all()
 
@@ -115,7 +136,11 @@ def test_model_forward_gives_one_logit_per_class(case) -> None:
 def test_model_backward_reaches_every_parameter(case) -> None:
     name, shape = case
     model = lab_model(name, shape).train()
-    loss = torch.nn.functional.cross_entropy(model(batch(shape)), torch.tensor([0, 1, 2, 3, 0]))
+    x = batch(shape)
+    if generative(model):
+        loss = vae_loss(model(x), x)["loss"]
+    else:
+        loss = torch.nn.functional.cross_entropy(model(x), torch.tensor([0, 1, 2, 3, 0]))
     loss.backward()
     for pname, p in model.named_parameters():
         assert p.grad is not None, f"{pname} got no gradient"
@@ -123,7 +148,7 @@ def test_model_backward_reaches_every_parameter(case) -> None:
     assert any(p.grad.abs().sum() > 0 for p in model.parameters())
 
 
-@pytest.mark.parametrize("name", list_models(IMAGE_TASK))
+@pytest.mark.parametrize("name", list_models(IMAGE_TASK) + list_models(GENERATION))
 def test_model_on_tiny_images_works_or_says_why(name: str) -> None:
     try:
         model = lab_model(name, SMALL_SHAPE).eval()
@@ -131,7 +156,8 @@ def test_model_on_tiny_images_works_or_says_why(name: str) -> None:
         assert str(e)
         return
     with torch.no_grad():
-        assert model(batch(SMALL_SHAPE)).shape == (5, len(CLASSES))
+        out = model(batch(SMALL_SHAPE))
+    assert (out[0] if generative(model) else out).shape[:2] == (5, 1 if generative(model) else 4)
 
 
 @pytest.mark.parametrize("case", IMAGE_CASES, ids=case_id)
@@ -148,7 +174,7 @@ def test_model_safetensors_round_trip_gives_identical_outputs(case, tmp_path) ->
     assert loaded.meta == model.meta
     x = batch(shape)
     with torch.no_grad():
-        assert torch.equal(model(x), loaded(x))
+        assert outputs_equal(model(x), loaded(x))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.safetensors", "model.json"]
 
 
@@ -159,7 +185,7 @@ def test_model_summary_rows_add_up_to_the_parameter_count(case) -> None:
     rows = model_summary(model, shape)
     assert rows, "summary has no rows"
     assert sum(r["params"] for r in rows) == count_parameters(model) > 0
-    assert rows[-1]["output_shape"] == [len(CLASSES)]
+    assert rows[-1]["output_shape"] == (list(shape) if generative(model) else [len(CLASSES)])
     assert model.training  # the dry run restores the mode it found
 
 
@@ -172,7 +198,7 @@ def test_model_initialisation_follows_the_seed(case) -> None:
     assert any(not torch.equal(sa[k], sc[k]) for k in sa)
 
 
-@pytest.mark.parametrize("name", list_models(IMAGE_TASK))
+@pytest.mark.parametrize("name", list_models(IMAGE_TASK) + list_models(GENERATION))
 def test_model_refuses_an_unknown_option_with_its_name(name: str) -> None:
     with pytest.raises(LabInputError, match="bogus"):
         get_model(name, (1, 28, 28), 10, bogus=1)
