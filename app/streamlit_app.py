@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/train.py", title="2 · Train", icon=":material/model_training:"),
     st.Page("pages/evaluate.py", title="3 · Evaluate", icon=":material/analytics:"),
     st.Page("pages/explain.py", title="4 · Explain", icon=":material/visibility:"),
+    st.Page("pages/generate.py", title="5 · Generate", icon=":material/auto_awesome:"),
 ]
 
 page = st.navigation(PAGES)

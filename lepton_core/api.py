@@ -90,7 +90,12 @@ def explain(
     from lepton_core.explain import attribute
 
     run = load_run(run) if isinstance(run, str) else run
-    return attribute(run.model(), inputs, method, target)
+    model = run.model()
+    if run.config.task == "image-generation":  # a VAE: which pixels drive latent dim `target`
+        from lepton_core.generate import EncoderMean
+
+        model = EncoderMean(model)
+    return attribute(model, inputs, method, target)
 
 
 def export(run: Run | str, format: str = "safetensors", out: str | Path = "export") -> Path:

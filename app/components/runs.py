@@ -9,18 +9,31 @@ from app.components.state import set_run_id, store, sync_run_id
 
 def describe(rec) -> str:
     """e.g. `digits · cnn · done · acc 0.993 · 20261129-…`."""
-    acc = rec.metrics.get("test_accuracy")
+    acc, sse = rec.metrics.get("test_accuracy"), rec.metrics.get("test_recon_sse")
     when = time.strftime("%H:%M", time.localtime(rec.created))
     bits = [rec.name] if rec.name else [rec.data.split("/")[-1], rec.model]
     bits.append(rec.status)
     if acc is not None:
         bits.append(f"acc {acc:.3f}")
+    if sse is not None:
+        bits.append(f"sq. error {sse:.1f}")
     return " · ".join(bits) + f" · {when} · {rec.id[-6:]}"
 
 
-def pick_run(label: str = "Run", statuses: tuple[str, ...] = ("done", "cancelled")):
-    """A selectbox of finished runs, defaulting to the current one; returns the record or None."""
-    runs = [r for r in store().list_runs(limit=200) if r.status in statuses]
+def pick_run(
+    label: str = "Run",
+    statuses: tuple[str, ...] = ("done", "cancelled"),
+    tasks: tuple[str, ...] | None = None,
+):
+    """A selectbox of finished runs (of `tasks`, if given), defaulting to the current one.
+
+    Returns the record, or None when there is none.
+    """
+    runs = [
+        r
+        for r in store().list_runs(limit=200)
+        if r.status in statuses and (tasks is None or r.task in tasks)
+    ]
     if not runs:
         return None
     current = sync_run_id()
@@ -33,11 +46,11 @@ def pick_run(label: str = "Run", statuses: tuple[str, ...] = ("done", "cancelled
     return by_id[chosen]
 
 
-def pick_run_or_stop():
+def pick_run_or_stop(tasks: tuple[str, ...] | None = None, missing: str = ""):
     """pick_run(), or a pointer to the Train page (and stop the page) when nothing is finished."""
-    rec = pick_run()
+    rec = pick_run(tasks=tasks)
     if rec is None:
-        st.info("No finished run yet. Train one first.")
+        st.info(missing or "No finished run yet. Train one first.")
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
         st.stop()
     return rec

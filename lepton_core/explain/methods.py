@@ -26,7 +26,7 @@ class ExplainMethod:
     name: str
     label: str
     description: str
-    tasks: tuple[str, ...] = ("image-classification",)
+    tasks: tuple[str, ...] = ("image-classification", "image-generation")
     needs: str = "an image model"  # what a model must have when `supports` can say no
 
     def supports(self, model: nn.Module) -> bool:
@@ -46,8 +46,15 @@ def _register(cls: type[ExplainMethod]) -> type[ExplainMethod]:
     return cls
 
 
-ALL_TASKS = ("image-classification", "tabular-classification", "tabular-regression", "forecasting")
-TABLES_AND_SERIES = ALL_TASKS[1:]
+# image-generation: a VAE's encoder mean, explained per latent dimension (lepton_core.generate)
+ALL_TASKS = (
+    "image-classification",
+    "tabular-classification",
+    "tabular-regression",
+    "forecasting",
+    "image-generation",
+)
+TABLES_AND_SERIES = ALL_TASKS[1:4]
 TABLES = ALL_TASKS[1:3]
 
 
