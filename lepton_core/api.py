@@ -7,7 +7,7 @@ import torch
 from lepton_core.config import AugmentSpec, DataSpec, ModelSpec, RunConfig, TrainSpec
 from lepton_core.data import LabDataset, check_source, guess_task, load_dataset
 from lepton_core.errors import LabInputError
-from lepton_core.models import MODELS
+from lepton_core.models import MODELS, model_for
 from lepton_core.runs import Run, RunStore
 from lepton_core.runs.job import run_job
 from lepton_core.tasks import fit_dataset, run_task
@@ -31,6 +31,7 @@ def train(
     config = make_config(dataset, model, epochs, seed, model_options, data_options, **train_options)
     ds = load_dataset(config.data.source, **config.data.options)  # bad data: refused, not stored
     ds = fit_dataset(ds, model)  # a model that does not fit the data: refused, not stored
+    model_for(model, config.model.options, ds)  # so are bad model options
     config.task = ds.task
     run_id = store.create_run(config)
     run_job(store, run_id, callbacks, dataset=ds)

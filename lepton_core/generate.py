@@ -30,9 +30,8 @@ def encode(model: nn.Module, x: Tensor, batch_size: int = 256) -> Tensor:
     """Posterior means (N, latent_dim)."""
     net = _vae(model)
     model.eval()
-    return torch.cat(
-        [net.encode(model.normalize(x[i : i + batch_size]))[0] for i in range(0, len(x), batch_size)]
-    )
+    chunks = (x[i : i + batch_size] for i in range(0, len(x), batch_size))
+    return torch.cat([net.encode(model.normalize(c))[0] for c in chunks])
 
 
 @torch.no_grad()

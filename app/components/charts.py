@@ -13,6 +13,9 @@ def class_balance(counts: dict[str, int]) -> go.Figure:
     return fig
 
 
+CURVE_TITLES = {"recon": "Reconstruction (nats/image)", "kl": "KL (nats/image)"}
+
+
 def learning_curves(history: list[dict], metric: str) -> go.Figure:
     """Train and validation `metric` ("loss" or "accuracy") per epoch."""
     fig = go.Figure()
@@ -24,7 +27,8 @@ def learning_curves(history: list[dict], metric: str) -> go.Figure:
             fig.add_trace(
                 go.Scatter(x=epochs, y=ys, name=split, mode="lines+markers", line_dash=dash)
             )
-    fig.update_layout(title=metric.capitalize(), xaxis_title="epoch", **LAYOUT)
+    title = CURVE_TITLES.get(metric, metric.capitalize())
+    fig.update_layout(title=title, xaxis_title="epoch", **LAYOUT)
     fig.update_xaxes(dtick=1 if len(history) <= 20 else None)
     if metric == "accuracy":
         fig.update_yaxes(range=[0, 1.02])

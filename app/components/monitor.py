@@ -19,9 +19,10 @@ def _curves(run_id: str) -> None:
     history = store().history(run_id)
     if not history:
         return
-    left, right = st.columns(2)
-    left.plotly_chart(learning_curves(history, "loss"), key=f"loss-{run_id}")
-    right.plotly_chart(learning_curves(history, "accuracy"), key=f"acc-{run_id}")
+    # classifiers: loss and accuracy; a VAE: its loss and both parts (reconstruction, KL)
+    metrics = ["loss"] + [m for m in ("accuracy", "recon", "kl") if f"train_{m}" in history[0]]
+    for col, metric in zip(st.columns(max(2, len(metrics))), metrics, strict=False):
+        col.plotly_chart(learning_curves(history, metric), key=f"{metric}-{run_id}")
 
 
 def _live(run_id: str) -> None:
@@ -67,9 +68,14 @@ def _final(rec) -> None:
     if rec.status in ("done", "cancelled") and m:
         c1, c2 = st.columns(2)
         c1.page_link("pages/evaluate.py", label="Evaluate this run →", icon=":material/analytics:")
-        c2.page_link(
-            "pages/explain.py", label="Explain its decisions →", icon=":material/visibility:"
-        )
+        if "test_recon_sse" in m:
+            c2.page_link(
+                "pages/generate.py", label="Generate with it →", icon=":material/auto_awesome:"
+            )
+        else:
+            c2.page_link(
+                "pages/explain.py", label="Explain its decisions →", icon=":material/visibility:"
+            )
 
 
 def job_monitor(run_id: str) -> None:

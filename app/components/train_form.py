@@ -3,11 +3,12 @@
 import streamlit as st
 
 from lepton_core.models import MODELS, list_models
+from lepton_core.tasks import GENERATIVE
 
 
 def model_settings(task: str) -> tuple[str, dict]:
-    """Model name and its options."""
-    models = list_models(task)
+    """Model name and its options (image data also offers the generative models)."""
+    models = list_models(task) + list_models(GENERATIVE.get(task, "-"))
     preferred = next(m for m in ("cnn", "lstm", "mlp") if m in models)
     model = st.selectbox(
         "Model",
@@ -28,6 +29,20 @@ def model_settings(task: str) -> tuple[str, dict]:
         options["layers"] = c2.slider("Layers", 1, 3, 1)
         if options["layers"] > 1:
             options["dropout"] = c3.slider("Dropout between layers", 0.0, 0.5, 0.0, 0.05)
+    elif model == "vae":
+        c1, c2, c3 = st.columns(3)
+        options["latent_dim"] = c1.select_slider(
+            "Latent size", [2, 4, 8, 16, 32, 64], 2, help="2 can be drawn as a map directly"
+        )
+        options["beta"] = c2.select_slider(
+            "β (KL weight)", [0.25, 0.5, 1.0, 2.0, 4.0], 1.0,
+            help="above 1: a smoother, more disentangled latent space; blurrier images",
+        )  # fmt: skip
+        options["likelihood"] = c3.selectbox(
+            "Likelihood", ["gaussian", "bernoulli"],
+            help="gaussian (squared error) suits grey and colour pixels; bernoulli (binary "
+            "cross-entropy) suits near black-and-white images",
+        )  # fmt: skip
     elif model == "mlp":
         rows = task.startswith("tabular")  # the engine's defaults: small and batch-normed for rows
         c1, c2, c3, c4 = st.columns(4)
@@ -39,11 +54,14 @@ def model_settings(task: str) -> tuple[str, dict]:
     return model, options
 
 
-def training_settings() -> dict:
-    """Keyword arguments for lepton_core.api.make_config."""
+def training_settings(model: str) -> dict:
+    """Keyword arguments for lepton_core.api.make_config (defaults: the model family's own)."""
+    defaults = MODELS.get(model).train_defaults
     c1, c2, c3, c4 = st.columns(4)
-    epochs = c1.number_input("Epochs", 1, 200, 15)
-    batch_size = c2.select_slider("Batch size", [16, 32, 64, 128, 256], 64)
+    epochs = c1.number_input("Epochs", 1, 200, defaults.get("epochs", 15))
+    batch_size = c2.select_slider(
+        "Batch size", [16, 32, 64, 128, 256], defaults.get("batch_size", 64)
+    )
     lr = c3.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2], 4e-3)
     optimizer = c4.selectbox("Optimizer", ["adamw", "adam", "sgd"])
     c1, c2, c3, c4 = st.columns(4)

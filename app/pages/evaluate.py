@@ -2,7 +2,12 @@
 
 import streamlit as st
 
-from app.components.eval_views import show_classification, show_forecast, show_regression
+from app.components.eval_views import (
+    show_classification,
+    show_forecast,
+    show_generation,
+    show_regression,
+)
 from app.components.runs import pick_run_or_stop
 from lepton_core.api import load_run
 from lepton_core.errors import LabInputError
@@ -19,7 +24,9 @@ try:
 except LabInputError as e:
     st.warning(str(e))
     st.stop()
-if "probs" in ev:
+if "latent" in ev:
+    show_generation(run, m, ev)
+elif "probs" in ev:
     show_classification(run, m, ev)
 elif "naive" in ev:
     show_forecast(run, m, ev)

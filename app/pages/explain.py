@@ -12,6 +12,14 @@ st.caption("Which parts of the input drove the model's output, by several attrib
 
 rec = pick_run_or_stop()
 
+if rec.task == "image-generation":
+    st.info(
+        "This run is a VAE: it draws images rather than deciding between classes. Its "
+        "explanations (which pixels drive each latent dimension) are on the Generate page."
+    )
+    st.page_link("pages/generate.py", label="Go to Generate", icon=":material/auto_awesome:")
+    st.stop()
+
 run = load_run(rec.id)
 model = run_model(rec.id, rec.finished or 0.0)
 ds = dataset(run.config.data.source, run.config.data.options)

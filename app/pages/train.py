@@ -8,6 +8,7 @@ from app.components.train_form import model_settings, training_settings
 from lepton_core.api import make_config
 from lepton_core.errors import LabInputError
 from lepton_core.models.summary import describe_model
+from lepton_core.tasks import run_task
 
 st.title("Train")
 
@@ -42,9 +43,15 @@ with st.expander("Settings for a new run" if run else "Settings", expanded=not b
     left, right = st.columns([3, 2])
     with left:
         model, model_options = model_settings(ds.task)
-        train_kwargs = training_settings()
-        augment = st.session_state.get("augment", {}) if ds.is_image else {}
-        if ds.is_image:
+        train_kwargs = training_settings(model)
+        generative = run_task(ds.task, model) == "image-generation"
+        augment = st.session_state.get("augment", {}) if ds.is_image and not generative else {}
+        if generative:
+            st.caption(
+                "The VAE learns to redraw its input through a small latent code: no labels, "
+                "no augmentation. Its results are on the Generate page."
+            )
+        elif ds.is_image:
             on = [k for k, v in augment.items() if v]
             st.caption(f"Augmentation: {', '.join(on) or 'off'} (set it on the Data page).")
     with right:
