@@ -64,10 +64,10 @@ def probability_bars(probs, classes: list[str], highlight: int | None = None) ->
     return fig
 
 
-def histogram(values, title: str) -> go.Figure:
-    """Distribution of a numeric target."""
+def histogram(values, title: str, x_title: str = "value", y_title: str = "rows") -> go.Figure:
+    """Distribution of a numeric target (or any per-example number)."""
     fig = go.Figure(go.Histogram(x=list(map(float, values)), marker_color="#4c78a8", nbinsx=30))
-    fig.update_layout(title=title, xaxis_title="value", yaxis_title="rows", **LAYOUT)
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **LAYOUT)
     return fig
 
 

@@ -132,7 +132,7 @@ def show_generation(run, m: dict, ev: dict) -> None:
     from lepton_core.data.preview import to_uint8
     from lepton_core.generate import reconstruct
 
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     with c1:
         _vs("Squared error / image", m["test_recon_sse"], m["baseline_recon_sse"], ".2f", True,
             "mean image")  # fmt: skip
@@ -143,20 +143,29 @@ def show_generation(run, m: dict, ev: dict) -> None:
     c4.metric("ELBO (nats)", f"{m['test_elbo']:.1f}")
     ratio = m["test_recon_sse"] / max(m["baseline_recon_sse"], 1e-12)
     knn = m.get("latent_knn_accuracy")
+    if knn is not None:
+        c5.metric("Latent 5-NN accuracy", f"{knn:.1%}", help="classes told apart in latent space")
     st.caption(
         f"Per test image. The squared error sums (decoded − input)² over pixels; the VAE's is "
         f"{ratio:.2f}× that of always drawing the mean training image. Reconstruction and KL are "
         "in nats (ELBO = −(reconstruction + KL), higher is better; with the Gaussian likelihood "
         "pixel densities exceed 1, so it can be positive)."
-        + (f" Classes in latent space: 5-nearest-neighbour accuracy {knn:.1%}." if knn else "")
+        + (
+            " Latent 5-NN accuracy: how often a test image's 5 nearest training codes share its "
+            "class, though the VAE never saw a label."
+            if knn is not None
+            else ""
+        )
     )
     sse = np.array(ev["recon_sse"])
-    st.plotly_chart(histogram(sse, "Squared error per test image"), key="sse-hist")
+    st.plotly_chart(
+        histogram(sse, "Squared error per test image", "squared error", "images"), key="sse-hist"
+    )
     worst = np.argsort(-sse)[:6]
     x = run.dataset.x["test"][worst]
     recon = reconstruct(run_model(run.id, run.record.finished or 0.0), x)
     st.subheader("Hardest test images to redraw")
-    image_row([to_uint8(i) for i in x], [f"#{i} · error {sse[i]:.1f}" for i in worst])
+    image_row([to_uint8(i) for i in x], [f"#{i} · {sse[i]:.1f}" for i in worst])
     image_row([to_uint8(r) for r in recon], ["reconstruction"] * len(worst))
     st.page_link(
         "pages/generate.py", label="Explore it on Generate →", icon=":material/auto_awesome:"
