@@ -1,11 +1,11 @@
-"""Home: what Lepton Lab is and the four steps."""
+"""Home: what Lepton Lab is and its steps."""
 
 import streamlit as st
 
 st.title("Lepton Lab")
 st.markdown(
     "Train a small neural network in your browser, watch it learn, and see **why** it decides. "
-    "Start with a built-in dataset or upload your own images."
+    "Start with a built-in dataset or upload your own images, tables or time series."
 )
 
 steps = [
@@ -13,28 +13,34 @@ steps = [
         "pages/data.py",
         "1 · Data",
         ":material/dataset:",
-        "Pick built-in digits or shapes, or upload a zip of class folders.",
+        "Pick a built-in set, or upload a zip of class folders or a CSV.",
     ),
     (
         "pages/train.py",
         "2 · Train",
         ":material/model_training:",
-        "Choose a network and train it; the curves update live.",
+        "Choose a network (CNN, MLP, LSTM/GRU, VAE) and train it; the curves update live.",
     ),
     (
         "pages/evaluate.py",
         "3 · Evaluate",
         ":material/analytics:",
-        "Test accuracy, per-class scores, confusions, mistakes.",
+        "Honest test metrics, each beside the baseline it must beat.",
     ),
     (
         "pages/explain.py",
         "4 · Explain",
         ":material/visibility:",
-        "Heatmaps of the pixels behind each prediction.",
+        "What drove each prediction: pixels, columns or time steps.",
+    ),
+    (
+        "pages/generate.py",
+        "5 · Generate",
+        ":material/auto_awesome:",
+        "A VAE's reconstructions, samples and latent space.",
     ),
 ]
-for col, (path, label, icon, text) in zip(st.columns(4), steps, strict=True):
+for col, (path, label, icon, text) in zip(st.columns(len(steps)), steps, strict=True):
     with col.container(border=True):
         st.page_link(path, label=label, icon=icon)
         st.caption(text)
