@@ -67,8 +67,13 @@ def make_config(
         data=data,
         model=ModelSpec(model, dict(model_options or {})),
         train=spec,
-        task=run_task(guess_task(data.source, data.options), model),
+        task=_task(guess_task(data.source, data.options), model),
     )
+
+
+def _task(guess: str, model: str) -> str:
+    """The run's task as far as it is known before loading (a CSV's waits for its target)."""
+    return guess if guess == "tabular" else run_task(guess, model)
 
 
 def load_run(run_id: str, store: RunStore | None = None) -> Run:
