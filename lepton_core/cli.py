@@ -166,7 +166,9 @@ def cmd_explain(args) -> None:
         "shape": list(attr.shape),
         "out": None,
     }
-    if ds.classes:
+    if ds.task == "image-generation":  # a VAE: attributions of one latent dimension
+        obj["latent_dim"] = args.target or 0
+    elif ds.classes:
         import torch
 
         probs = torch.softmax(run.model()(example[None]), dim=1)[0].detach()
@@ -280,7 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("run")
     x.add_argument("--method", default="saliency")
     x.add_argument("--index", type=int, default=0, help="test image index")
-    x.add_argument("--target", type=int, help="class index to explain (default: predicted)")
+    x.add_argument(
+        "--target", type=int, help="class index (default: predicted); a VAE: latent dimension"
+    )
     x.add_argument("--out", help="write .npy attributions or a .png overlay")
     ex = add("export", cmd_export, "export a run's model")
     ex.add_argument("run")

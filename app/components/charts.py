@@ -13,7 +13,11 @@ def class_balance(counts: dict[str, int]) -> go.Figure:
     return fig
 
 
-CURVE_TITLES = {"recon": "Reconstruction (nats/image)", "kl": "KL (nats/image)"}
+CURVE_TITLES = {
+    "recon": "Reconstruction (nats/image)",
+    "kl": "KL (nats/image)",
+    "elbo": "ELBO (nats/image, higher is better)",
+}
 
 
 def learning_curves(history: list[dict], metric: str) -> go.Figure:

@@ -19,8 +19,9 @@ def _curves(run_id: str) -> None:
     history = store().history(run_id)
     if not history:
         return
-    # classifiers: loss and accuracy; a VAE: its loss and both parts (reconstruction, KL)
-    metrics = ["loss"] + [m for m in ("accuracy", "recon", "kl") if f"train_{m}" in history[0]]
+    # classifiers: loss and accuracy; a VAE: its loss, both parts (reconstruction, KL), the ELBO
+    parts = ("accuracy", "recon", "kl", "elbo")
+    metrics = ["loss"] + [m for m in parts if f"train_{m}" in history[0]]
     for col, metric in zip(st.columns(max(2, len(metrics))), metrics, strict=False):
         col.plotly_chart(learning_curves(history, metric), key=f"{metric}-{run_id}")
 

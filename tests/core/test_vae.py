@@ -247,3 +247,16 @@ def test_latent_explanations_are_shaped_like_the_input_and_depend_on_the_dimensi
     assert via_api.shape == x.shape and via_api.abs().sum() > 0
     with pytest.raises(LabInputError, match="between 0 and 7"):
         explain_latent(vae, x, 9)
+
+
+def test_cli_explains_a_latent_dimension_of_a_vae_run(home, cli_runs, tmp_path) -> None:
+    run_id = cli_runs["digits8d"]["run_id"]
+    out = tmp_path / "latent.npy"
+    r = run_lepton(home, "explain", run_id, "--method", "saliency", "--index", "2",
+                   "--target", "3", "--out", str(out), "--json")  # fmt: skip
+    obj = r.json()
+    assert obj["task"] == "image-generation" and obj["latent_dim"] == 3
+    attr = np.load(out)
+    assert attr.shape == (1, 28, 28) and np.abs(attr).sum() > 0
+    bad = run_lepton(home, "explain", run_id, "--method", "saliency", "--target", "8")
+    assert bad.code == 2 and "between 0 and 7" in bad.stderr
