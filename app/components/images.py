@@ -15,4 +15,6 @@ def image_row(images: list[np.ndarray], captions: list[str] | None = None, size:
     cols = st.columns(max(len(images), 1))
     for k, (col, img) in enumerate(zip(cols, images, strict=False)):
         big = upscale(img, size)
-        col.image(big, caption=captions[k] if captions else None, width=big.shape[1])
+        col.image(
+            big, caption=captions[k] if captions else None, width=big.shape[1], output_format="PNG"
+        )

@@ -1,8 +1,43 @@
-"""Generate: what a trained VAE draws (placeholder, being built)."""
+"""Generate: what a trained VAE draws, and how its latent space is organised."""
 
 import streamlit as st
 
+from app.components.generate_views import (
+    interpolation,
+    latent_explanation,
+    latent_map,
+    reconstructions,
+    samples,
+    score_cards,
+    traversal,
+    vae_view,
+)
 from app.components.runs import pick_run_or_stop
+from app.components.state import dataset, run_model
+from lepton_core.api import load_run
+from lepton_core.errors import LabInputError
 
 st.title("Generate")
+st.caption(
+    "A variational autoencoder (VAE) squeezes each image into a few numbers, its *code* (a point "
+    "in *latent space*), and learns to draw the image back from the code. Here you see how well "
+    "it redraws, what it draws from random codes, and how its codes are laid out."
+)
 rec = pick_run_or_stop(("image-generation",), "No VAE run yet. Train model `vae` on image data.")
+
+try:
+    run = load_run(rec.id)
+    model = run_model(rec.id, rec.finished or 0.0)
+    ds = dataset(run.config.data.source, run.config.data.options)
+    view = vae_view(rec.id, rec.finished or 0.0, model, ds)
+except LabInputError as e:
+    st.error(f"This run cannot be shown: {e}")
+    st.stop()
+
+score_cards(rec.metrics, ds)
+reconstructions(view)
+samples(view)
+latent_map(view)
+interpolation(view)
+traversal(view)
+latent_explanation(view)

@@ -1,0 +1,369 @@
+"""What the Generate page shows for a VAE run: scores, reconstructions, samples, the latent map
+with a point to decode, interpolation, traversal, and which pixels drive a latent dimension.
+
+Each interactive section is an st.fragment, so moving one of its widgets reruns only that section.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from app.components.images import image_row, upscale
+from lepton_core import generate
+from lepton_core.data.preview import to_uint8
+from lepton_core.explain import EXPLAIN_METHODS, list_methods, to_heatmap
+from lepton_core.explain.render import colorize, overlay
+
+SIGNED_METHODS = ("integrated-gradients", "occlusion")  # their maps say raise (red) or lower (blue)
+MAP_KEY = "gen-map"
+
+
+@dataclass
+class VaeView:
+    """One VAE run as the page sees it: its model, test images and their latent codes."""
+
+    run_id: str
+    model: object  # the run's LabModel
+    x: object  # test images (N, C, H, W) in [0, 1]
+    y: np.ndarray  # test labels (N,)
+    classes: list[str]
+    codes: np.ndarray  # posterior means of the test images (N, latent_dim)
+
+    @property
+    def latent_dim(self) -> int:
+        """Size of the latent space."""
+        return self.codes.shape[1]
+
+    def key(self, name: str) -> str:
+        """A widget key of this run (ranges differ between runs)."""
+        return f"gen-{self.run_id}-{name}"
+
+    def label(self, i: int) -> str:
+        """e.g. `#12 · 7`."""
+        return f"#{i} · {self.classes[self.y[i]]}" if self.classes else f"#{i}"
+
+    def first_of_each_class(self, limit: int = 10) -> list[int]:
+        """The first test image of each class (the first `limit` images when unlabelled)."""
+        if not self.classes:
+            return list(range(min(limit, len(self.y))))
+        firsts = [
+            int(np.flatnonzero(self.y == k)[0])
+            for k in range(len(self.classes))
+            if (self.y == k).any()
+        ]
+        return firsts[:limit]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _test_codes(run_id: str, finished: float, _model, _x) -> np.ndarray:
+    return generate.encode(_model, _x).numpy()
+
+
+def vae_view(run_id: str, finished: float, model, ds) -> VaeView:
+    """The page's view of a run; the test codes are cached per (run id, finish time)."""
+    x = ds.x["test"]
+    codes = _test_codes(run_id, finished, model, x)
+    return VaeView(run_id, model, x, ds.y["test"].numpy(), list(ds.classes or []), codes)
+
+
+def _mosaic(images: list[np.ndarray], cols: int, pad: int = 2) -> np.ndarray:
+    """Equal-sized uint8 images (H, W[, 3]) tiled `cols` per row, with white gaps."""
+    h, w = images[0].shape[:2]
+    rows = -(-len(images) // cols)
+    out = np.full(
+        (rows * (h + pad) - pad, cols * (w + pad) - pad, *images[0].shape[2:]), 255, dtype=np.uint8
+    )
+    for k, img in enumerate(images):
+        r, c = divmod(k, cols)
+        out[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img
+    return out
+
+
+def score_cards(m: dict, ds) -> None:
+    """Test scores beside the mean-image baseline, and what their scales mean."""
+    if "test_recon_sse" not in m:
+        st.info("This run has no test scores (it stopped before it was evaluated).")
+        return
+    sse, base = m["test_recon_sse"], m["baseline_recon_sse"]
+    c1, c2, c3, c4, c5 = st.columns(5)
+    c1.metric(
+        "Squared error / image",
+        f"{sse:.2f}",
+        delta=f"{sse - base:+.2f}",
+        delta_color="inverse",
+        delta_description="vs mean image",
+    )
+    c2.metric(
+        "Mean image's error",
+        f"{base:.2f}",
+        delta=f"VAE: {sse / max(base, 1e-12):.2f}×",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    c3.metric("ELBO (nats / image)", f"{m['test_elbo']:.1f}")
+    c4.metric("KL (nats / image)", f"{m['test_kl']:.2f}")
+    if "latent_knn_accuracy" in m:
+        c5.metric("Latent 5-NN accuracy", f"{m['latent_knn_accuracy']:.1%}")
+    n_pixels = int(np.prod(ds.input_shape))
+    st.caption(
+        f"All on the {len(ds.y['test'])} test images. **Squared error** adds up (redrawn − "
+        f"original)² over the {n_pixels:,} pixel values of an image (each between 0 and 1); the "
+        "baseline always draws the average training image, so below 1× means the VAE does "
+        "better. **ELBO** is the score training pushes up: a lower bound on how likely the model "
+        "finds an image, in nats (natural-log units); higher is better (it can be above 0, since "
+        "pixel densities can exceed 1), but compare it only between runs on the same data and "
+        "settings. **KL** is how far the codes stray from the "
+        "plain bell curve the samples are drawn from. **5-NN accuracy**: how often a test "
+        "image's 5 nearest training codes share its class (labels are never used in training)."
+    )
+
+
+def reconstructions(view: VaeView) -> None:
+    """Test images (one per class) above what the VAE redraws from their codes."""
+    st.subheader("Reconstructions")
+    st.caption(
+        "Top: one test image per class (#number · class). Bottom: the VAE's redrawing of each "
+        "from its code alone, with that image's squared error."
+    )
+    idx = view.first_of_each_class()
+    x = view.x[idx]
+    recon = generate.reconstruct(view.model, x)
+    errors = (recon - x).pow(2).flatten(1).sum(1).tolist()
+    image_row([to_uint8(i) for i in x], [view.label(i) for i in idx], size=84)
+    image_row([to_uint8(r) for r in recon], [f"error {e:.1f}" for e in errors], size=84)
+
+
+def _resample(key: str) -> None:
+    old = st.session_state.get(key, 0)
+    st.session_state[key] = (old + 1 + secrets.randbelow(9_999)) % 10_000  # never the same seed
+
+
+@st.fragment
+def samples(view: VaeView) -> None:
+    """Images decoded from random codes, seeded; Resample draws a new seed."""
+    st.subheader("Samples from the prior")
+    st.caption(
+        "New images: random codes drawn from a standard normal distribution (the *prior* "
+        "the VAE was trained to fill), then decoded. The same seed gives the same images."
+    )
+    key = "gen-seed"
+    c1, c2, _ = st.columns([1, 1, 4], vertical_alignment="bottom")
+    st.session_state.setdefault(key, 0)
+    seed = int(c1.number_input("Seed", 0, 9_999, key=key))
+    c2.button("Resample", icon=":material/casino:", on_click=_resample, args=(key,))
+    n = 16
+    images = [to_uint8(i) for i in generate.sample(view.model, n, seed)]
+    mosaic = _mosaic(images, 8)
+    big = upscale(mosaic, 3 * mosaic.shape[1])
+    st.image(big, caption=f"{n} samples · seed {seed}", width=big.shape[1])
+
+
+def latent_figure(view: VaeView, points: np.ndarray, axis: tuple[str, str], marker) -> go.Figure:
+    """Test codes as dots coloured by class, with the decoded point marked."""
+    fig = go.Figure()
+    groups = [(name, view.y == k) for k, name in enumerate(view.classes)] or [("test", None)]
+    for name, mask in groups:
+        idx = np.arange(len(points)) if mask is None else np.flatnonzero(mask)
+        fig.add_trace(
+            go.Scatter(
+                x=points[idx, 0],
+                y=points[idx, 1],
+                mode="markers",
+                name=name,
+                customdata=idx.tolist(),  # one int per dot: the test index
+                marker=dict(size=7, opacity=0.75),
+                hovertemplate=f"class {name}<br>test image #%{{customdata}}<br>"
+                "(%{x:.2f}, %{y:.2f})<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[marker[0]],
+            y=[marker[1]],
+            mode="markers",
+            name="decoded point",
+            hoverinfo="skip",
+            marker=dict(symbol="x-thin", size=18, color="black", line=dict(width=3, color="black")),
+        )
+    )
+    fig.update_layout(
+        margin=dict(l=10, r=10, t=10, b=10),
+        height=460,
+        legend=dict(title="class"),
+        xaxis_title=axis[0],
+        yaxis_title=axis[1],
+        clickmode="event+select",
+    )
+    fig.update_yaxes(scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def _on_pick(view: VaeView, limit: float) -> None:
+    """A click on a test image's dot: move the sliders to it and remember the image."""
+    points = st.session_state[MAP_KEY].selection.points
+    picked = [p for p in points if isinstance(p.get("customdata"), int)]  # not the ✕
+    if not picked:
+        return
+    p = picked[0]
+    st.session_state[view.key("picked")] = p["customdata"]
+    for name, v in (("a", p["x"]), ("b", p["y"])):
+        st.session_state[view.key(name)] = float(np.clip(round(float(v), 1), -limit, limit))
+
+
+@st.fragment
+def latent_map(view: VaeView) -> None:
+    """The test codes on a 2-D map (PCA beyond 2-D) and a point picked with sliders, decoded."""
+    st.subheader("Latent space")
+    proj = generate.project(view.codes)
+    points = proj.to_2d(view.codes)  # (N, 2)
+    if proj.is_identity:
+        axis = ("z1", "z2")
+        st.caption(
+            "This VAE codes each image as 2 numbers, so the map shows its latent space "
+            "exactly. Each dot is a test image's code; similar images should sit close "
+            "together. Hover a dot for its class, click it to see the image."
+        )
+    else:
+        e1, e2 = proj.explained
+        axis = (f"PC 1 ({e1:.0%} of variance)", f"PC 2 ({e2:.0%} of variance)")
+        st.caption(
+            f"This VAE codes each image as {view.latent_dim} numbers, too many to draw, so the "
+            "map shows the two directions along which the test codes vary most (PCA): together "
+            f"they hold {e1 + e2:.0%} of the codes' variance. Each dot is a test image's code. "
+            "Hover a dot for its class, click it to see the image."
+        )
+    limit = max(1.0, float(np.ceil(np.abs(points).max() * 2) / 2))
+    left, right = st.columns([3, 2])
+    with right:
+        st.markdown("**Decode any point**")
+        for name in ("a", "b"):  # set here, not as a default: a click on the map moves them
+            st.session_state.setdefault(view.key(name), 0.0)
+        a = st.slider(axis[0].split(" (")[0], -limit, limit, step=0.1, key=view.key("a"))
+        b = st.slider(axis[1].split(" (")[0], -limit, limit, step=0.1, key=view.key("b"))
+        decoded = generate.decode(view.model, proj.to_latent([[a, b]]))[0]
+        img_col, pick_col = st.columns(2)
+        big = upscale(to_uint8(decoded), 168)
+        img_col.image(big, caption=f"decoded at ({a:+.1f}, {b:+.1f})", width=big.shape[1])
+        picked = st.session_state.get(view.key("picked"))
+        if picked is not None and 0 <= picked < len(view.y):
+            big = upscale(to_uint8(view.x[picked]), 168)
+            pick_col.image(
+                big, caption=f"clicked: test image {view.label(picked)}", width=big.shape[1]
+            )
+        st.caption(
+            "The ✕ on the map marks the point. "
+            + (
+                ""
+                if proj.is_identity
+                else "Every other direction stays at the codes' average, "
+                "so a clicked image's point decodes to a simplified version of it."
+            )
+        )
+    fig = latent_figure(view, points, axis, (a, b))
+    left.plotly_chart(
+        fig, key=MAP_KEY, on_select=lambda: _on_pick(view, limit), selection_mode="points"
+    )
+
+
+def _index_input(view: VaeView, label: str, name: str, default: int, container=st) -> int:
+    n = len(view.y)
+    return int(
+        container.number_input(
+            label, 0, n - 1, min(default, n - 1), key=view.key(name), help=f"0 to {n - 1}"
+        )
+    )
+
+
+@st.fragment
+def interpolation(view: VaeView) -> None:
+    """Decoded points on the straight line between two test images' codes."""
+    st.subheader("Interpolation")
+    st.caption(
+        "From one test image's code to another's in equal steps; each step is decoded. "
+        "A smooth morph means the space between the codes is filled with sensible "
+        "images."
+    )
+    firsts = view.first_of_each_class()
+    c1, c2, c3 = st.columns(3)
+    i = _index_input(view, "From test image #", "from", firsts[0], c1)
+    j = _index_input(view, "To test image #", "to", firsts[1 % len(firsts)], c2)
+    steps = c3.slider("Steps", 8, 12, 10, key=view.key("steps"))
+    row = generate.interpolate(view.model, view.x[i], view.x[j], steps)
+    ts = np.linspace(0, 1, steps)
+    captions = [f"from {view.label(i)}", *[f"{t:.0%}" for t in ts[1:-1]], f"to {view.label(j)}"]
+    image_row([to_uint8(r) for r in row], captions, size=84)
+
+
+@st.fragment
+def traversal(view: VaeView) -> None:
+    """One latent dimension swept from -3 to 3 while the image's other dimensions are held."""
+    st.subheader("Latent traversal")
+    st.caption(
+        "Take one test image's code and change a single number in it from −3 to +3 "
+        "(the range the prior covers), holding the others: what does that number "
+        "control?"
+    )
+    c1, c2, _ = st.columns([1, 1, 2])
+    dim = c1.selectbox(
+        "Latent dimension",
+        range(view.latent_dim),
+        key=view.key("dim"),
+        format_func=lambda k: f"z{k + 1}",
+    )
+    i = _index_input(view, "Test image #", "trav", view.first_of_each_class()[0], c2)
+    values = np.linspace(-3, 3, 9)
+    row = generate.traverse(view.model, view.x[i], dim, values)
+    st.markdown(f"Test image {view.label(i)} has z{dim + 1} = {view.codes[i, dim]:+.2f}.")
+    image_row([to_uint8(r) for r in row], [f"z{dim + 1} = {v:+.2f}" for v in values], size=84)
+
+
+@st.fragment
+def latent_explanation(view: VaeView) -> None:
+    """Which input pixels drive one latent dimension of the encoder, by a captum method."""
+    st.subheader("What drives a latent dimension")
+    st.caption(
+        "Which pixels of the input move one number of its code, by an attribution "
+        "method (the same ones as on the Explain page)."
+    )
+    methods = list_methods(view.model)
+    c1, c2, c3 = st.columns(3)
+    i = _index_input(view, "Test image #", "expl", view.first_of_each_class()[0], c1)
+    dim = c2.selectbox(
+        "Latent dimension",
+        range(view.latent_dim),
+        key=view.key("expl-dim"),
+        format_func=lambda k: f"z{k + 1}",
+    )
+    method = c3.selectbox(
+        "Method",
+        methods,
+        key="gen-method",
+        index=methods.index("integrated-gradients"),
+        format_func=lambda n: EXPLAIN_METHODS.get(n).label,
+    )
+    attr = generate.explain_latent(view.model, view.x[i], dim, method)
+    signed = method in SIGNED_METHODS
+    heat = to_heatmap(attr, signed=signed)
+    label = EXPLAIN_METHODS.get(method).label
+    cols = st.columns([1, 1, 1, 3])
+    for col, img, caption in (
+        (cols[0], to_uint8(view.x[i]), f"input {view.label(i)}"),
+        (cols[1], overlay(view.x[i].numpy(), heat, signed), f"{label} for z{dim + 1}"),
+        (cols[2], colorize(heat, signed), "map alone"),
+    ):
+        big = upscale(img, 140)
+        col.image(big, caption=caption, width=big.shape[1])
+    with cols[3]:
+        st.markdown(f"This image has z{dim + 1} = **{view.codes[i, dim]:+.2f}**.")
+        if signed:
+            st.caption(
+                f"Red pixels push z{dim + 1} up, blue ones push it down; pale means no effect."
+            )
+        else:
+            st.caption(
+                f"Bright (yellow) pixels change z{dim + 1} the most; black ones barely "
+                "matter. This method does not say in which direction."
+            )
