@@ -57,6 +57,8 @@ def test_vae_trains_and_a_latent_slider_redraws(server, page: Page, shots: Path)
         slider.press("ArrowRight")
     expect(decoded).to_contain_text("decoded at (+1.0, +0.0)")
     expect(decoded.locator("img")).not_to_have_attribute("src", before)
+    wait_idle(page)  # while a fragment reruns, the old map can linger beside the new one
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(1)  # and then it must be gone
     shot(page, shots, "03-generate-slider", page.get_by_test_id("stPlotlyChart"))
 
     page.set_viewport_size({"width": 1400, "height": 4200})  # the whole page in one image
