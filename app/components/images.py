@@ -18,3 +18,15 @@ def image_row(images: list[np.ndarray], captions: list[str] | None = None, size:
         col.image(
             big, caption=captions[k] if captions else None, width=big.shape[1], output_format="PNG"
         )
+
+
+def png_data_uri(img: np.ndarray) -> str:
+    """An (H, W[, 3]) uint8 image as a PNG data URI (for plotly layout images)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

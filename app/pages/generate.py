@@ -5,13 +5,13 @@ import streamlit as st
 from app.components.generate_views import (
     interpolation,
     latent_explanation,
-    latent_map,
     reconstructions,
     samples,
     score_cards,
     traversal,
     vae_view,
 )
+from app.components.latent_map import latent_map
 from app.components.runs import pick_run_or_stop
 from app.components.state import dataset, run_model
 from lepton_core.api import load_run

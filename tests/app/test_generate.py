@@ -213,3 +213,18 @@ def test_explanation_of_a_latent_dimension_for_each_method(vae_home):
         assert _image(at, f"{label} for z5") and _image(at, "map alone")
         assert _image(at, re.compile(r"input #\d+ · \d"))
         assert key in texts(at)
+
+
+def test_thumbnails_draw_test_images_at_their_codes(vae_home):
+    run = vae_home[2]
+    at = open_page("pages/generate.py", run.id)
+    assert not _map(at)["layout"].get("images")
+    at.toggle(key=f"gen-{run.id}-thumbs").set_value(True).run()
+    assert not at.exception, at.exception
+    images = _map(at)["layout"]["images"]
+    y = np.array(run.evaluation()["y_true"])
+    assert len(images) == sum(min(6, int((y == k).sum())) for k in range(10))
+    codes = np.array(run.evaluation()["latent"])
+    first = images[0]
+    assert first["source"].startswith("data:image/png;base64,")
+    assert any(np.allclose([first["x"], first["y"]], c, atol=1e-3) for c in codes)
