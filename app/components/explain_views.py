@@ -2,11 +2,8 @@
 
 import streamlit as st
 
-from app.components.charts import heat_strip, probability_bars, signed_bars
-from app.components.images import upscale
-from lepton_core.errors import LabInputError
+from app.components.charts import heat_strip, signed_bars
 from lepton_core.explain import EXPLAIN_METHODS, list_methods
-from lepton_core.explain.views import explain_test_images
 
 
 def _methods(model, default: tuple[str, ...], container=st) -> list[str]:
@@ -19,69 +16,15 @@ def _methods(model, default: tuple[str, ...], container=st) -> list[str]:
     )
 
 
-def explain_images(model, ds) -> None:
-    """Test images (or the mistakes) beside a heatmap per method and the class probabilities."""
-    classes, n_test = ds.classes, len(ds.y["test"])
-    st.caption(
-        "Each heatmap is laid over a gray copy of the image: dark purple → orange → pale yellow "
-        "means less → more important for the explained class."
-    )
-    mistakes = [i for i in st.session_state.get("mistakes", []) if i < n_test]
-    left, mid, right = st.columns([2, 3, 1])
-    source = left.radio("Images", ["first test images", "confident mistakes", "choose by number"],
-                        horizontal=True, index=1 if mistakes else 0)  # fmt: skip
-    if source == "confident mistakes" and mistakes:
-        indices = mistakes[:6]
-        left.caption(f"The {len(indices)} most confident mistakes found on the Evaluate page.")
-    elif source == "choose by number":
-        indices = left.multiselect("Test image numbers", list(range(n_test)), default=[0, 1, 2])
-    else:
-        indices = list(range(4))
-        if source == "confident mistakes":
-            left.caption("No mistakes recorded yet: open Evaluate first, or the model made none.")
-    available = list_methods(model)
-    methods = mid.multiselect(
-        "Methods",
-        available,
-        default=[m for m in ("saliency", "integrated-gradients", "grad-cam") if m in available],
-        format_func=lambda n: EXPLAIN_METHODS.get(n).label,
-    )
-    target = right.radio(
-        "Explain the", ["predicted", "true"], help="class whose score is explained"
-    )
+def explain_images(run_id: str, finished: float, model, ds) -> None:
+    """Images × methods, per-class averages, and the evidence of which maps to trust."""
+    from app.components.explain_grid_view import class_view, image_grid
 
-    if not indices or not methods:
-        st.info("Pick at least one image and one method.")
-        return
-    with st.expander("What do the methods show?"):
-        for name in methods:
-            st.markdown(
-                f"**{EXPLAIN_METHODS.get(name).label}**: {EXPLAIN_METHODS.get(name).description}"
-            )
-
-    try:
-        with st.spinner("Computing attributions…"):
-            rows = explain_test_images(model, ds.x["test"], ds.y["test"], indices, methods, target)
-    except LabInputError as e:
-        st.error(str(e))
-        return
-
-    for row in rows:
-        ok = row["true"] == row["predicted"]
-        st.markdown(
-            f"**Test image #{row['index']}** · true **{classes[row['true']]}** · predicted "
-            f"**{classes[row['predicted']]}** {'(correct)' if ok else '(wrong)'} · explaining "
-            f"*{classes[row['target']]}*"
-        )
-        cols = st.columns(len(methods) + 2)
-        big = upscale(row["image"], 128)
-        cols[0].image(big, caption="input", width=big.shape[1])
-        for col, name in zip(cols[1:], methods, strict=False):
-            big = upscale(row["overlays"][name], 128)
-            col.image(big, caption=EXPLAIN_METHODS.get(name).label, width=big.shape[1])
-        cols[-1].plotly_chart(
-            probability_bars(row["probs"], classes, row["predicted"]), key=f"p-{row['index']}"
-        )
+    grid_tab, class_tab = st.tabs(["Images × methods", "Class view"])
+    with grid_tab:
+        image_grid(run_id, finished, model, ds)
+    with class_tab:
+        class_view(run_id, finished, model, ds)
 
 
 def explain_table(model, ds) -> None:

@@ -25,7 +25,7 @@ model = run_model(rec.id, rec.finished or 0.0)
 ds = dataset(run.config.data.source, run.config.data.options)
 
 if ds.is_image:
-    explain_images(model, ds)
+    explain_images(rec.id, rec.finished or 0.0, model, ds)
 elif ds.task == "forecasting":
     explain_series(model, ds)
 else:

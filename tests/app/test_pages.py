@@ -122,10 +122,16 @@ def test_evaluate_page_without_runs_says_what_to_do(home):
 
 def test_explain_page_draws_a_heatmap_per_method(finished_run):
     at = open_page("pages/explain.py", finished_run.id)
-    captions = [c for img in at.get("image") for c in img.captions]
-    for label in ("input", "Saliency", "Integrated Gradients", "Grad-CAM"):
-        assert captions.count(label) == 4, (label, captions)
-    assert "Test image #0" in texts(at)
+    methods = next(m for m in at.multiselect if m.label == "Methods")
+    assert {"Saliency", "Integrated Gradients", "Grad-CAM"} <= {
+        m.removeprefix("**").removesuffix("**") for m in texts(at).splitlines()
+    }
+    images = at.tabs[0].get("image")  # the first tab: images × methods
+    rows = [c for img in images for c in img.captions if c.startswith("#")]
+    assert rows[0].startswith("#0 · true ")
+    assert len(rows) == 4
+    overlays = len(images) - len(rows) - 1  # minus the inputs and the colour bar
+    assert overlays == 4 * len(methods.value)
 
 
 def test_folder_upload_is_read_like_a_zip(home, tmp_path):
