@@ -21,6 +21,7 @@ test: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/targets.py
+	$(PY) bench/explain.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -197,6 +197,12 @@ def cmd_explain(args) -> None:
     )
     if "predicted" in obj:
         text += f": true {obj['true']}, predicted {obj['predicted']} ({obj['confidence']:.2f})"
+    if args.trust:
+        from lepton_core.explain.trust import trust_report, trust_summary, trust_text
+
+        report = trust_report(run, ds, args.method)
+        obj |= trust_summary(report)
+        text += "\n" + trust_text(report)
     _out(args, obj, text)
 
 
@@ -286,6 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--target", type=int, help="class index (default: predicted); a VAE: latent dimension"
     )
     x.add_argument("--out", help="write .npy attributions or a .png overlay")
+    x.add_argument(
+        "--trust",
+        action="store_true",
+        help="image classifiers: also check the method on the first 32 test images and add "
+        "deletion/insertion AUCs (and random-order ones), infidelity, sensitivity, the sanity "
+        "checks' rank correlation with randomised models, and, where object masks exist "
+        "(shapes), mask_mass and pointing_game; cached in runs/<id>/trust/",
+    )
     ex = add("export", cmd_export, "export a run's model")
     ex.add_argument("run")
     ex.add_argument("--format", default="safetensors")

@@ -1,12 +1,14 @@
 """The Explain page for image classifiers: a grid of images × methods, and per-class averages."""
 
+import json
+
 import numpy as np
 import streamlit as st
 
 from app.components.charts import probability_bars
 from app.components.images import upscale
 from lepton_core.errors import LabInputError
-from lepton_core.explain import EXPLAIN_METHODS, list_methods
+from lepton_core.explain import BASELINES, EXPLAIN_METHODS, conv_layer_names, list_methods
 from lepton_core.explain.grid import class_average, explain_grid, grid_npy, grid_png, is_signed
 from lepton_core.explain.render import colorize, image_to_rgb
 
@@ -15,8 +17,30 @@ CELL_PX = 112
 
 
 @st.cache_data(max_entries=16, show_spinner="Computing attributions…")
-def _grid(run_id: str, finished: float, indices: tuple, methods: tuple, target, _model, _ds):
-    return explain_grid(_model, _ds.x["test"], _ds.y["test"], list(indices), list(methods), target)
+def _grid(run_id, finished, indices: tuple, methods: tuple, target, options_json, _model, _ds):
+    x, y, options = _ds.x["test"], _ds.y["test"], json.loads(options_json)
+    return explain_grid(_model, x, y, list(indices), list(methods), target, options)
+
+
+def method_options(model, methods: list[str], container) -> dict[str, dict]:
+    """The options a user may change: the IG baseline and the CAM layer."""
+    options: dict[str, dict] = {}
+    if "integrated-gradients" in methods:
+        baseline = container.selectbox(
+            "Integrated Gradients baseline", list(BASELINES), format_func=str.capitalize,
+            help="the neutral input the path starts from: " + "; ".join(
+                f"{k}: {v}" for k, v in BASELINES.items()),
+        )  # fmt: skip
+        options["integrated-gradients"] = {"baseline": baseline}
+    cams = [m for m in methods if m in ("grad-cam", "guided-grad-cam")]
+    layers = conv_layer_names(model)
+    if cams and layers:
+        layer = container.selectbox(
+            "Grad-CAM layer", layers, index=len(layers) - 1,
+            help="deeper layers: coarser maps, more about the class",
+        )  # fmt: skip
+        options |= {m: {"layer": layer} for m in cams}
+    return options
 
 
 @st.cache_data(max_entries=16, show_spinner="Averaging attributions per class…")
@@ -72,6 +96,7 @@ def image_grid(run_id: str, finished: float, model, ds) -> None:
     )  # fmt: skip
     c1, c2 = st.columns([3, 4])
     target = pick_target(classes, c1)
+    options = method_options(model, methods, c1)
     with c2:
         signed = st.toggle("Signed maps", value=False, help="red raises, blue lowers the score")
         colour_scale(signed)
@@ -79,7 +104,8 @@ def image_grid(run_id: str, finished: float, model, ds) -> None:
         st.info("Pick at least one image and one method.")
         return
     try:
-        grid = _grid(run_id, finished, tuple(indices), tuple(methods), target, model, ds)
+        opts = json.dumps(options, sort_keys=True)
+        grid = _grid(run_id, finished, tuple(indices), tuple(methods), target, opts, model, ds)
     except LabInputError as e:
         st.error(str(e))
         return

@@ -19,12 +19,16 @@ def _methods(model, default: tuple[str, ...], container=st) -> list[str]:
 def explain_images(run_id: str, finished: float, model, ds) -> None:
     """Images × methods, per-class averages, and the evidence of which maps to trust."""
     from app.components.explain_grid_view import class_view, image_grid
+    from app.components.trust_panel import trust_panel
+    from lepton_core.api import load_run
 
-    grid_tab, class_tab = st.tabs(["Images × methods", "Class view"])
+    grid_tab, class_tab, trust_tab = st.tabs(["Images × methods", "Class view", "Trust"])
     with grid_tab:
         image_grid(run_id, finished, model, ds)
     with class_tab:
         class_view(run_id, finished, model, ds)
+    with trust_tab:
+        trust_panel(load_run(run_id), model, ds)
 
 
 def explain_table(model, ds) -> None:

@@ -5,9 +5,20 @@ import torch
 from torch import Tensor, nn
 
 from lepton_core.errors import LabInputError
-from lepton_core.explain.methods import EXPLAIN_METHODS, ExplainMethod, model_task
+from lepton_core.explain.baselines import BASELINES
+from lepton_core.explain.methods import EXPLAIN_METHODS, ExplainMethod, Option, model_task
+from lepton_core.explain.methods_cam import conv_layer_names
 
-__all__ = ["EXPLAIN_METHODS", "ExplainMethod", "attribute", "list_methods", "to_heatmap"]
+__all__ = [
+    "BASELINES",
+    "EXPLAIN_METHODS",
+    "ExplainMethod",
+    "Option",
+    "attribute",
+    "conv_layer_names",
+    "list_methods",
+    "to_heatmap",
+]
 
 
 def list_methods(model: nn.Module | None = None) -> list[str]:
@@ -38,12 +49,22 @@ def _targets(model: nn.Module, x: Tensor, target: Tensor | int | None) -> Tensor
 
 
 def attribute(
-    model: nn.Module, inputs: Tensor, method: str, target: Tensor | int | None = None
+    model: nn.Module,
+    inputs: Tensor,
+    method: str,
+    target: Tensor | int | None = None,
+    **options,
 ) -> Tensor:
-    """Attributions of `method` for `inputs` (B,C,H,W) or (C,H,W), same shape, float32, on CPU."""
+    """Attributions of `method` for one example or a batch of them: same shape, float32, CPU.
+
+    `options` are the method's own settings (`EXPLAIN_METHODS.get(method).options`, e.g.
+    baseline="blurred" for integrated-gradients); leaving one out takes its default.
+    """
     explainer = EXPLAIN_METHODS.get(method)
-    if not explainer.supports(model):
-        raise LabInputError(f"{method} needs {explainer.needs}")
+    refusal = explainer.refusal(model)
+    if refusal:
+        raise LabInputError(refusal)
+    settings = explainer.resolve(options)
     example_ndim = len(getattr(model, "meta", {}).get("input_shape", (0, 0, 0)))
     if inputs.ndim not in (example_ndim, example_ndim + 1):
         raise LabInputError(
@@ -59,7 +80,7 @@ def attribute(
     if any(modes.values()):
         model.eval()
     try:
-        attr = explainer.attribute(model, x, _targets(model, x, target))
+        attr = explainer.attribute(model, x, _targets(model, x, target), **settings)
     finally:
         for m, training in modes.items():
             m.training = training

@@ -63,14 +63,24 @@ class ExplainGrid:
 
 
 def explain_grid(
-    model: nn.Module, x: Tensor, y: Tensor, indices: list[int], methods: list[str], target
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    indices: list[int],
+    methods: list[str],
+    target,
+    options: dict[str, dict] | None = None,
 ) -> ExplainGrid:
-    """Every chosen method on every chosen test image (one batched call per method)."""
+    """Every chosen method on every chosen test image (one batched call per method).
+
+    `options` maps a method to its keyword options, e.g. {"grad-cam": {"layer": "net.0"}}.
+    """
     if not indices or not methods:
         raise LabInputError("choose at least one image and one method")
     images = x[indices]
     probs, targets = resolve_targets(model, images, y[indices], target)
-    attrs = [attribute(model, images, m, targets).numpy() for m in methods]
+    options = options or {}
+    attrs = [attribute(model, images, m, targets, **options.get(m, {})).numpy() for m in methods]
     return ExplainGrid(
         list(indices),
         list(methods),

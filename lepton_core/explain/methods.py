@@ -1,50 +1,22 @@
-"""Attribution methods for image classifiers, one small class per captum algorithm.
+"""The attribution-method registry: the base class, its options, and what a method can explain.
 
-Each `attribute` takes a prepared batch (B, C, H, W) without grad, on the model's device, and a
-LongTensor target (B,); `lepton_core.explain.attribute` does that preparation. The result has
-exactly the inputs' shape.
+Each method's `attribute` takes a prepared batch without grad, on the model's device, a LongTensor
+target (B,) and its resolved options; `lepton_core.explain.attribute` does that preparation. The
+result has exactly the inputs' shape. The methods themselves live in `methods_gradient`,
+`methods_cam` and `methods_perturb`, imported at the bottom so that they register.
 """
 
+import numbers
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
 import torch
-from captum.attr import (
-    FeatureAblation,
-    GradientShap,
-    IntegratedGradients,
-    LayerAttribution,
-    LayerGradCam,
-    Occlusion,
-    Saliency,
-)
 from torch import Tensor, nn
 
+from lepton_core.errors import LabInputError
 from lepton_core.registry import Registry
-
-
-class ExplainMethod:
-    """One attribution method: its names, what its map means, and how to compute it."""
-
-    name: str
-    label: str
-    description: str
-    tasks: tuple[str, ...] = ("image-classification", "image-generation")
-    needs: str = "an image model"  # what a model must have when `supports` can say no
-
-    def supports(self, model: nn.Module) -> bool:
-        """Whether this method can explain `model` (by the task recorded in its meta)."""
-        return model_task(model) in self.tasks
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """Attributions shaped like `inputs`."""
-        raise NotImplementedError
-
-
-EXPLAIN_METHODS: Registry[ExplainMethod] = Registry("explanation method")
-
-
-def _register(cls: type[ExplainMethod]) -> type[ExplainMethod]:
-    EXPLAIN_METHODS.register(cls.name)(cls())
-    return cls
-
 
 # image-generation: a VAE's encoder mean, explained per latent dimension (lepton_core.generate)
 ALL_TASKS = (
@@ -56,6 +28,94 @@ ALL_TASKS = (
 )
 TABLES_AND_SERIES = ALL_TASKS[1:4]
 TABLES = ALL_TASKS[1:3]
+IMAGE_TASKS = ("image-classification", "image-generation")
+CONV_FAMILIES = ("seed-cnn", "cnn", "vae")  # the families with a Conv2d layer
+RELU_FAMILIES = ("seed-cnn", "cnn", "mlp", "vae")  # one non-in-place module per ReLU, no RNN
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting a method accepts: its type, default, what it does, and the values allowed."""
+
+    kind: type  # int, float or str
+    default: object  # None: chosen from the model or the inputs
+    help: str
+    choices: tuple = ()  # the allowed values, for a pick-one setting
+    bounds: tuple[float, float] | None = None  # inclusive range, for numbers
+
+    def check(self, name: str, value: object) -> object:
+        """`value` if it is allowed (numbers cast to `kind`), else a LabInputError saying why."""
+        if value is None and self.default is None:
+            return None
+        number = numbers.Integral if self.kind is int else numbers.Real
+        if self.kind is str:
+            ok = isinstance(value, str)
+        else:
+            ok = isinstance(value, number) and not isinstance(value, bool)
+        if not ok:
+            raise LabInputError(f"option {name} must be {self.kind.__name__}, got {value!r}")
+        value = self.kind(value)
+        if self.choices and value not in self.choices:
+            allowed = ", ".join(map(str, self.choices))
+            raise LabInputError(f"option {name} must be one of: {allowed}; got {value!r}")
+        if self.bounds and not self.bounds[0] <= value <= self.bounds[1]:
+            low, high = self.bounds
+            raise LabInputError(f"option {name} must be between {low} and {high}, got {value}")
+        return value
+
+
+class ExplainMethod:
+    """One attribution method: its names, what its map means, what it can explain, its options."""
+
+    name: str
+    label: str
+    description: str  # one plain-words sentence for the page
+    signed: bool  # True: maps are signed (diverging colours); False: magnitudes only
+    tasks: tuple[str, ...] = IMAGE_TASKS
+    families: tuple[str, ...] | None = None  # model families it explains; None: all of them
+    needs: str = "an image model"  # completes "<name> needs ..." when a model is refused
+    options: dict[str, Option] = {}
+
+    def supports(self, model: nn.Module) -> bool:
+        """Whether this method can explain `model`."""
+        return self.refusal(model) is None
+
+    def refusal(self, model: nn.Module) -> str | None:
+        """Why `model` can't be explained by this method, or None if it can."""
+        task, family = model_task(model), model_family(model)
+        family_ok = family is None or self.families is None or family in self.families
+        if task in self.tasks and family_ok and self.fits(model):
+            return None
+        this = f"{family} model for {task}" if family else f"model for {task}"
+        return f"{self.name} needs {self.needs} (this is a {this})"
+
+    def fits(self, model: nn.Module) -> bool:
+        """Structural check for any module, LabModel or not (e.g. has a conv layer)."""
+        return True
+
+    def resolve(self, options: dict) -> dict:
+        """The method's options with defaults filled in; an unknown or bad one is refused."""
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            takes = ", ".join(self.options) or "no options"
+            raise LabInputError(f"{self.name} has no option {unknown[0]!r}; it takes: {takes}")
+        return {
+            name: opt.check(name, options[name]) if name in options else opt.default
+            for name, opt in self.options.items()
+        }
+
+    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor, **options) -> Tensor:
+        """Attributions shaped like `inputs`."""
+        raise NotImplementedError
+
+
+EXPLAIN_METHODS: Registry[ExplainMethod] = Registry("explanation method")
+
+
+def register(cls: type[ExplainMethod]) -> type[ExplainMethod]:
+    """Class decorator: register one instance under `cls.name`."""
+    EXPLAIN_METHODS.register(cls.name)(cls())
+    return cls
 
 
 def model_task(model: nn.Module) -> str:
@@ -63,134 +123,41 @@ def model_task(model: nn.Module) -> str:
     return getattr(model, "meta", {}).get("task", "image-classification")
 
 
-def _conv_layers(model: nn.Module) -> list[nn.Conv2d]:
-    return [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+def model_family(model: nn.Module) -> str | None:
+    """The registered family a LabModel was built from (seed-cnn, mlp, ...); None if unknown."""
+    return getattr(model, "meta", {}).get("model")
 
 
-@_register
-class SaliencyMethod(ExplainMethod):
-    name = "saliency"
-    label = "Saliency"
-    description = (
-        "How strongly a tiny change to each input (pixel, feature or time step) would change "
-        "the chosen output."
-    )
-    tasks = ALL_TASKS
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """Absolute input gradients of the target logit."""
-        x = inputs.clone().requires_grad_()  # a private copy; captum warns if grad is off
-        return Saliency(model).attribute(x, target=target, abs=True)
+def is_image_batch(inputs: Tensor) -> bool:
+    """Images arrive as (B, C, H, W); tables as (B, F) and series windows as (B, T, F)."""
+    return inputs.ndim == 4
 
 
-@_register
-class IntegratedGradientsMethod(ExplainMethod):
-    name = "integrated-gradients"
-    label = "Integrated Gradients"
-    description = (
-        "How much each input adds to (red) or takes away from (blue) the chosen output, "
-        "compared with a neutral input: an all-black image, or the average row."
-    )
-    tasks = ALL_TASKS
-    n_steps = 32
-    internal_batch_size = 64  # images per forward pass along the path, whatever the batch
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """Path-integrated gradients from a black (zero) baseline."""
-        return IntegratedGradients(model).attribute(
-            inputs,
-            baselines=0.0,
-            target=target,
-            n_steps=self.n_steps,
-            internal_batch_size=self.internal_batch_size,
-        )
+@contextmanager
+def seeded(device: torch.device, seed: int = 0) -> Iterator[None]:
+    """Run with torch's and numpy's global RNGs seeded (captum draws from both), then put the
+    caller's states back."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    state = np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            np.random.seed(seed)  # GradientShap draws from np.random
+            yield
+    finally:
+        np.random.set_state(state)
 
 
-@_register
-class GradCamMethod(ExplainMethod):
-    name = "grad-cam"
-    label = "Grad-CAM"
-    description = (
-        "Which regions the last convolutional layer found most important for the chosen class "
-        "(coarse, then stretched to the image size)."
-    )
-    needs = "a convolutional model; this model has no conv layer"
-
-    def supports(self, model: nn.Module) -> bool:
-        """Only image models with at least one Conv2d layer."""
-        return super().supports(model) and bool(_conv_layers(model))
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """Grad-CAM on the last Conv2d, upsampled bilinearly and repeated over channels."""
-        cam = LayerGradCam(model, _conv_layers(model)[-1]).attribute(
-            inputs, target=target, relu_attributions=True
-        )  # (B, 1, h, w)
-        cam = LayerAttribution.interpolate(cam, inputs.shape[2:], interpolate_mode="bilinear")
-        return cam.expand(-1, inputs.shape[1], -1, -1).contiguous()
+def per_example(
+    fn: Callable[[Tensor, Tensor], Tensor], inputs: Tensor, target: Tensor, seed: int = 0
+) -> Tensor:
+    """`fn` on each example alone, under the same seed: a random method's map then depends only
+    on its example, not on the rest of the batch, and two calls give the same maps."""
+    maps = []
+    for i in range(len(inputs)):
+        with seeded(inputs.device, seed):
+            maps.append(fn(inputs[i : i + 1], target[i : i + 1]))
+    return torch.cat(maps)
 
 
-@_register
-class OcclusionMethod(ExplainMethod):
-    name = "occlusion"
-    label = "Occlusion"
-    description = (
-        "How much the chosen class's score drops when a small black square hides each part "
-        "of the image."
-    )
-    images_per_eval = 256  # bounds one forward pass: perturbations × batch
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """Score drop under a sliding black window about 1/7 of the image high."""
-        channels, height = inputs.shape[1], inputs.shape[2]
-        window = max(2, round(height / 7))
-        stride = max(1, window // 2)
-        return Occlusion(model).attribute(
-            inputs,
-            sliding_window_shapes=(channels, window, window),
-            strides=(channels, stride, stride),
-            baselines=0.0,
-            target=target,
-            perturbations_per_eval=max(1, self.images_per_eval // len(inputs)),
-        )
-
-
-@_register
-class FeatureAblationMethod(ExplainMethod):
-    name = "feature-ablation"
-    label = "Feature Ablation"
-    description = (
-        "How much the chosen output changes when one input value (a feature, or one feature at "
-        "one time step) is replaced by its average."
-    )
-    tasks = TABLES_AND_SERIES
-    needs = "a table or a time series"
-    values_per_eval = 2048  # bounds one forward pass: perturbations × batch
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """Output change when each standardised value is set to 0 (the train mean)."""
-        per_eval = max(1, self.values_per_eval // len(inputs))
-        return FeatureAblation(model).attribute(
-            inputs, baselines=0.0, target=target, perturbations_per_eval=per_eval
-        )
-
-
-@_register
-class GradientShapMethod(ExplainMethod):
-    name = "gradient-shap"
-    label = "GradientSHAP"
-    description = (
-        "Expected gradient × (input − reference) over random reference rows: an approximation "
-        "of SHAP values; the bars add up to the output's distance from the average."
-    )
-    tasks = TABLES
-    needs = "a table"
-    n_references, n_samples = 32, 32
-
-    def attribute(self, model: nn.Module, inputs: Tensor, target: Tensor | int) -> Tensor:
-        """SHAP values against standard-normal references (features are standardised)."""
-        gen = torch.Generator().manual_seed(0)
-        refs = torch.randn(self.n_references, *inputs.shape[1:], generator=gen).to(inputs)
-        torch.manual_seed(0)  # captum draws its own noise and path points from torch's RNG
-        return GradientShap(model).attribute(
-            inputs, baselines=refs, target=target, n_samples=self.n_samples, stdevs=0.0
-        )
+from lepton_core.explain import methods_cam, methods_gradient, methods_perturb  # noqa: E402, F401

@@ -77,8 +77,8 @@ def test_grad_cam_refuses_a_model_without_conv_layers() -> None:
 
 def test_unknown_method_lists_the_known_ones() -> None:
     build, shape = MODELS["cnn-gray"]
-    with pytest.raises(LabInputError, match="unknown explanation method 'lime'") as info:
-        attribute(build(), images(shape), "lime")
+    with pytest.raises(LabInputError, match="unknown explanation method 'attention'") as info:
+        attribute(build(), images(shape), "attention")
     assert all(name in str(info.value) for name in EXPLAIN_METHODS.names())
 
 

@@ -127,14 +127,25 @@ def test_digits_path_from_data_to_explanation(server, page: Page, shots: Path) -
     else:  # a perfect model has no mistakes to explain: use the sidebar instead
         page.get_by_test_id("stSidebarNavLink").filter(has_text="4 · Explain").click()
     expect(page.get_by_role("heading", name="Explain", exact=True)).to_be_visible()
-    gradcam = page.get_by_test_id("stImageCaption").filter(has_text=re.compile(r"^Grad-CAM$"))
-    expect(gradcam.first).to_be_visible(timeout=EXPLAIN_TIMEOUT_MS)
-    expect(page.get_by_text("Test image #").first).to_be_visible()
-    for caption in ("input", "Saliency", "Integrated Gradients"):
-        cap = page.get_by_test_id("stImageCaption").filter(has_text=re.compile(f"^{caption}$"))
-        expect(cap.first).to_be_visible()
+    rows = page.get_by_test_id("stImageCaption").filter(has_text=re.compile(r"^#\d+ · true "))
+    expect(rows.first).to_be_visible(timeout=EXPLAIN_TIMEOUT_MS)
+    for label in ("Saliency", "Integrated Gradients", "Grad-CAM", "class probabilities"):
+        expect(page.get_by_text(label, exact=True).first).to_be_visible()
+    wait_idle(page)
     shot(page, shots, "07-explain")
-    shot(page, shots, "08-explain-last-row", gradcam.last)
+    shot(page, shots, "08-explain-last-row", rows.last)
+
+    page.get_by_role("tab", name="Trust").click()
+    slider = page.get_by_role("slider", name="Test images")
+    slider.focus()
+    slider.press("Home")  # 8 images: quicker on a busy machine
+    wait_idle(page)
+    page.get_by_role("button", name=re.compile(r"^Measure \d method")).click()
+    csv = page.get_by_role("button", name="Trust table (CSV)")
+    expect(csv).to_be_visible(timeout=EXPLAIN_TIMEOUT_MS * 2)
+    expect(page.get_by_text(re.compile(r"(Passes|Fails|Half passes)")).first).to_be_visible()
+    wait_idle(page)
+    shot(page, shots, "09-explain-trust", csv)
 
 
 def test_zip_upload_trains_end_to_end(server, page: Page, shots: Path, tmp_path: Path) -> None:
