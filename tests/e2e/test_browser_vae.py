@@ -30,6 +30,9 @@ def test_vae_trains_and_a_latent_slider_redraws(server, page: Page, shots: Path)
     expect(page.get_by_role("heading", name="Train", exact=True)).to_be_visible()
     choose_model(page, "vae")
     expect(page.get_by_text("Latent size")).to_be_visible()
+    epochs = page.get_by_label("Epochs", exact=True)
+    expect(epochs).to_have_count(1)  # the old field (default 15) is gone once the rerun ends
+    expect(epochs).to_have_value("30")  # the VAE family's own default
     set_epochs(page, 2)
     shot(page, shots, "01-train-vae")
 
