@@ -43,7 +43,7 @@ HELP = f"""
 
 
 def _short(verdict: str) -> str:
-    for start, short in (("Passes", "✅ passes"), ("Half", "⚠️ half passes"), ("Fails", "❌ fails")):
+    for start, short in (("Passes", "passes"), ("Half", "half passes"), ("Fails", "fails")):
         if verdict.startswith(start):
             return short
     return verdict.split(":")[0]
