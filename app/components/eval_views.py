@@ -128,7 +128,7 @@ def show_forecast(run, m: dict, ev: dict) -> None:
 def show_generation(run, m: dict, ev: dict) -> None:
     """A VAE: reconstruction beside the mean-image baseline, KL, ELBO; the worst reconstructions."""
     from app.components.charts import histogram
-    from app.components.state import run_model
+    from app.components.state import dataset, run_model
     from lepton_core.data.preview import to_uint8
     from lepton_core.generate import reconstruct
 
@@ -162,7 +162,7 @@ def show_generation(run, m: dict, ev: dict) -> None:
         histogram(sse, "Squared error per test image", "squared error", "images"), key="sse-hist"
     )
     worst = np.argsort(-sse)[:6]
-    x = run.dataset.x["test"][worst]
+    x = dataset(run.config.data.source, run.config.data.options).x["test"][worst]  # cached
     recon = reconstruct(run_model(run.id, run.record.finished or 0.0), x)
     st.subheader("Hardest test images to redraw")
     image_row([to_uint8(i) for i in x], [f"#{i} · {sse[i]:.1f}" for i in worst])

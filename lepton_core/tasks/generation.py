@@ -65,7 +65,9 @@ def evaluate_generation(model, ds) -> tuple[dict, dict]:
         "test_elbo": -(recon + kl).mean().item(),
     }
     if ds.n_classes >= 2:
-        mu_train = predict_logits(model, ds.x["train"])[1]
+        from lepton_core.generate import encode  # the codes only: no need to decode
+
+        mu_train = encode(model, ds.x["train"])
         metrics["latent_knn_accuracy"] = latent_knn_accuracy(
             mu_train.numpy(), ds.y["train"].numpy(), mu.numpy(), ds.y["test"].numpy()
         )
