@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/evaluate.py", title="3 · Evaluate", icon=":material/analytics:"),
     st.Page("pages/explain.py", title="4 · Explain", icon=":material/visibility:"),
     st.Page("pages/generate.py", title="5 · Generate", icon=":material/auto_awesome:"),
+    st.Page("pages/deploy.py", title="6 · Deploy", icon=":material/rocket_launch:"),
 ]
 
 page = st.navigation(PAGES)

@@ -1,4 +1,4 @@
-"""The `lepton` command: datasets, train, runs, evaluate, explain, export, app.
+"""The `lepton` command: datasets, train, runs, evaluate, explain, export, compress, app.
 
 Exit codes: 0 ok, 2 bad input (one line on stderr), 1 internal error.
 With --json every command prints exactly one JSON object on stdout.
@@ -57,8 +57,9 @@ def cmd_train(args) -> int:
     from lepton_core.api import train
 
     train_opts = _given(
-        args, "batch_size", "lr", "optimizer", "schedule", "weight_decay", "patience"
-    )
+        args, "batch_size", "lr", "optimizer", "schedule", "weight_decay", "patience",
+        "init_from", "freeze_backbone",
+    )  # fmt: skip
     data_options = _given(
         args, "image_size", "target", "task", "lookback", "horizon", "season_length", "date_column"
     )
@@ -221,11 +222,28 @@ def cmd_export(args) -> None:
 
     out = export(args.run, format=args.format, out=args.out)
     files = sorted(p.name for p in out.iterdir())
-    _out(
-        args,
-        {"run_id": args.run, "format": args.format, "out": str(out), "files": files},
-        f"wrote {out}",
+    obj = {"run_id": args.run, "format": args.format, "out": str(out), "files": files}
+    obj |= {"max_abs_diff": None, "class_agreement": None}
+    parity = out / "parity.json"  # written by the formats that are checked against PyTorch
+    if parity.exists():
+        obj |= json.loads(parity.read_text())
+    text = f"wrote {out}: {', '.join(files)}"
+    if obj["max_abs_diff"] is not None:
+        text += f"\nmax |onnx - torch| {obj['max_abs_diff']:.2e}"
+    if obj["class_agreement"] is not None:
+        text += f", predicted classes agree on {obj['class_agreement']:.1%} of the test split"
+    _out(args, obj, text)
+
+
+def cmd_compress(args) -> None:
+    from lepton_core.api import load_run
+    from lepton_core.compress import compress_run, compress_text
+
+    run = load_run(args.run)
+    report = compress_run(
+        run, args.method, sparsity=args.sparsity, finetune_epochs=args.finetune_epochs
     )
+    _out(args, {"run_id": run.id, "method": args.method} | report, compress_text(report))
 
 
 def cmd_app(args) -> int:
@@ -281,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--latent-dim", type=int, help="vae: latent size, 2-64 (default 2)")
     t.add_argument("--beta", type=float, help="vae: weight of the KL term (default 1)")
     t.add_argument("--likelihood", choices=["bernoulli", "gaussian"], help="vae: pixel likelihood")
+    t.add_argument(
+        "--init-from",
+        help="fine-tune: start from a run's weights (run id) or a .safetensors state dict",
+    )
+    t.add_argument(
+        "--freeze-backbone",
+        action="store_true",
+        default=None,
+        help="fine-tune: train only the output layer",
+    )
     add("runs", cmd_runs, "list stored runs")
     e = add("evaluate", cmd_evaluate, "show a run's test metrics")
     e.add_argument("run")
@@ -302,8 +330,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ex = add("export", cmd_export, "export a run's model")
     ex.add_argument("run")
-    ex.add_argument("--format", default="safetensors")
+    ex.add_argument("--format", default="safetensors", help="safetensors, onnx or bundle")
     ex.add_argument("--out", required=True)
+    c = add("compress", cmd_compress, "quantize or prune a run's model and compare it")
+    c.add_argument("run")
+    c.add_argument("--method", required=True, choices=["int8", "prune"])
+    c.add_argument("--sparsity", type=float, default=0.5, help="prune: share of weights zeroed")
+    c.add_argument(
+        "--finetune-epochs", type=int, default=0, help="prune: epochs of fine-tuning after pruning"
+    )
     a = add("app", cmd_app, "start the Streamlit app")
     a.add_argument("--port", type=int, default=8501)
     a.add_argument("--address", default="127.0.0.1")

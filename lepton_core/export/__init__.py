@@ -1,4 +1,4 @@
-"""Export formats registry: safetensors + JSON for now (ONNX and bundles come later)."""
+"""Export formats registry: safetensors + JSON, ONNX (checked against PyTorch), bundle."""
 
 import shutil
 from pathlib import Path
@@ -18,4 +18,15 @@ def export_safetensors(run, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name in ("checkpoint.safetensors", "model.json", "config.json"):
         shutil.copy2(src / name, out / name)
+    return out
+
+
+@EXPORT_FORMATS.register("onnx")
+def export_onnx(run, out: Path) -> Path:
+    """model.onnx (+ any weight side file), model.json and parity.json (checked on the test split)."""
+    from lepton_core.export.onnx import export_checked_onnx
+
+    out.mkdir(parents=True, exist_ok=True)
+    export_checked_onnx(run, out)
+    shutil.copy2(run.folder / "model.json", out / "model.json")
     return out
