@@ -22,6 +22,8 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/targets.py
 	$(PY) bench/explain.py
+	$(PY) bench/compress.py
+	$(PY) bench/deploy.py
 
 lint: setup
 	.venv/bin/ruff check .
