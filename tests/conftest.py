@@ -8,6 +8,9 @@ import pytest
 from tests.lepton_cli import TORCH_THREADS
 
 os.environ.setdefault("LEPTON_TORCH_THREADS", str(TORCH_THREADS))  # worker processes
+# Idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning threads starve
+# the other processes (CLI, workers, servers) and measured tests ran twice as long. Inherited.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def pytest_configure(config) -> None:

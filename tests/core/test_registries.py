@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from lepton_core.api import load_run, train
+from lepton_core.compress import COMPRESS_METHODS
 from lepton_core.data import DATASETS, load_dataset
 from lepton_core.data.splits import stratified_split
 from lepton_core.errors import LabInputError
@@ -73,7 +74,9 @@ def outputs_equal(a, b) -> bool:
 
 
 @pytest.mark.parametrize(
-    "registry", [DATASETS, MODELS, EXPORT_FORMATS, EXPLAIN_METHODS], ids=lambda r: r.kind
+    "registry",
+    [DATASETS, MODELS, EXPORT_FORMATS, EXPLAIN_METHODS, COMPRESS_METHODS],
+    ids=lambda r: r.kind,
 )
 def test_unknown_name_is_a_user_error_listing_every_choice(registry: Registry) -> None:
     with pytest.raises(LabInputError) as err:
