@@ -108,5 +108,6 @@ def export(run: Run | str, format: str = "safetensors", out: str | Path = "expor
     """Write the run's model in `format` into folder `out`; returns the folder."""
     from lepton_core.export import EXPORT_FORMATS
 
+    write = EXPORT_FORMATS.get(format)  # an unknown format is named before the run is looked up
     run = load_run(run) if isinstance(run, str) else run
-    return EXPORT_FORMATS.get(format)(run, Path(out))
+    return write(run, Path(out))

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from lepton_core.errors import LabInputError
+from lepton_core.errors import ExportParityError, LabInputError
 from lepton_core.metrics.headline import headline
 
 
@@ -356,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # an output path that cannot be written, a missing input
         print(f"lepton: error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2
+    except ExportParityError as e:  # not bad input, but a finding the user must read as is
+        print(f"lepton: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("lepton: interrupted", file=sys.stderr)
         return 130

@@ -16,7 +16,7 @@ from PIL import Image
 from lepton_core.data.images import decode_image, flatten, to_array
 from lepton_core.errors import LabInputError
 
-PRESHRINK = 4  # uploads are first shrunk to 4x the model's size, as training did (data/folder.py)
+PRESHRINK = 4  # uploads are first shrunk to 4x the size (data/folder.py: 4x the cap when auto)
 DATE_SHARE = 0.9  # a series column is the time column when this share of it parses as dates
 
 
@@ -47,15 +47,20 @@ class Predictor:
     @classmethod
     def from_run(cls, run) -> "Predictor":
         """Load the run's best checkpoint and its saved preprocessing."""
+        meta = json.loads((run.folder / "model.json").read_text())
         path = run.folder / "preprocessing.json"
         pre = json.loads(path.read_text()) if path.exists() else {}
-        return cls(run.model(), json.loads((run.folder / "model.json").read_text()), pre)
+        if meta["task"].startswith("image"):
+            data = run.config.data
+            pre = {"preshrink": preshrink_size(data.source, data.options, meta["input_shape"][-1])}
+        return cls(run.model(), meta, pre)
 
     def inputs(self, raw) -> torch.Tensor:
         """The model's input batch for raw inputs of this run's kind."""
         if self.kind == "image":
             items = raw if isinstance(raw, list | tuple) else [raw]
-            return torch.stack([image_input(item, self.meta["input_shape"]) for item in items])
+            shape, keep = self.meta["input_shape"], self.preprocessing.get("preshrink")
+            return torch.stack([image_input(item, shape, keep) for item in items])
         if not isinstance(raw, pd.DataFrame):
             raise LabInputError("expected a table of rows")
         if self.kind == "table":
@@ -86,15 +91,28 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def image_input(item, input_shape: list[int]) -> torch.Tensor:
-    """One image file (bytes, path or PIL image) as the model's (C, H, W) float input in [0, 1]."""
+def preshrink_size(source: str, options: dict, size: int) -> int:
+    """The side a run's image files were first shrunk to (data/folder.py), before the resize."""
+    from lepton_core.data import DATASETS
+    from lepton_core.data.archive import IngestLimits
+
+    if source in DATASETS:  # built-in images are arrays: no file was read, take 4x the size
+        return PRESHRINK * size
+    return PRESHRINK * (options.get("image_size") or IngestLimits().max_image_size)
+
+
+def image_input(item, input_shape: list[int], preshrink: int | None = None) -> torch.Tensor:
+    """One image file (bytes, path or PIL image) as the model's (C, H, W) float input in [0, 1].
+
+    `preshrink`: the side the training files were first shrunk to (default 4x the model's size).
+    """
     channels, size = input_shape[0], input_shape[-1]
     if isinstance(item, Image.Image):
         img = item.copy()
     else:
         img = decode_image(item if isinstance(item, bytes) else Path(item))
     w, h = img.size
-    keep = PRESHRINK * size
+    keep = preshrink or PRESHRINK * size
     small = flatten(img).resize((min(w, keep), min(h, keep)), Image.Resampling.LANCZOS)
     a = to_array(small, size, gray=channels == 1)  # (H, W, C) uint8
     return torch.from_numpy(a.transpose(2, 0, 1).astype(np.float32) / 255.0)

@@ -23,10 +23,18 @@ def export_safetensors(run, out: Path) -> Path:
 
 @EXPORT_FORMATS.register("onnx")
 def export_onnx(run, out: Path) -> Path:
-    """model.onnx (+ any weight side file), model.json and parity.json (checked on the test split)."""
+    """model.onnx (+ any weight side file), model.json and parity.json (the test-split check)."""
     from lepton_core.export.onnx import export_checked_onnx
 
     out.mkdir(parents=True, exist_ok=True)
     export_checked_onnx(run, out)
     shutil.copy2(run.folder / "model.json", out / "model.json")
     return out
+
+
+@EXPORT_FORMATS.register("bundle")
+def export_bundle(run, out: Path) -> Path:
+    """A zip that runs anywhere: model.onnx, preprocessing.json, predict.py, README, model card."""
+    from lepton_core.export.bundle import build_bundle
+
+    return build_bundle(run, out)

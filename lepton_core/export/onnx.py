@@ -9,11 +9,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from lepton_core.errors import LabInputError
+from lepton_core.errors import ExportParityError, LabInputError
 
-
-class ExportParityError(RuntimeError):
-    """The exported model predicts differently from PyTorch: the export is refused."""
+VALUE_TOLERANCE = 1e-3  # regression, forecasting, VAE: max |onnx - torch| on standardised outputs
 
 
 def to_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> list[Path]:
@@ -25,21 +23,31 @@ def to_onnx(model: nn.Module, example: torch.Tensor, path: Path) -> list[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     before = set(path.parent.iterdir())
-    batch = torch.export.Dim("batch", min=1, max=65536)
     example = example[:2] if len(example) >= 2 else torch.cat([example, example])
     with warnings.catch_warnings(), _quiet_exporter():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
-            model.eval(),
-            (example,),
-            dynamo=True,
-            input_names=["input"],
-            dynamic_shapes=({0: batch},),
-            verbose=False,
+            _capture(model.eval(), example), (example,), input_names=["input"], verbose=False
         )
         program.save(str(path))
     written = {path} | (set(path.parent.iterdir()) - before)
     return sorted(p for p in written if p.is_file())
+
+
+def _capture(model: nn.Module, example: torch.Tensor) -> torch.export.ExportedProgram:
+    """torch.export with a dynamic batch: non-strict first, then strict (Dynamo) tracing.
+
+    Non-strict tracing fixes the batch size when a model calls `len(x)` (the VAE's decoder
+    does); Dynamo keeps it symbolic. Left to torch.onnx.export, such a model would silently
+    get a fixed batch of 2.
+    """
+    from torch._dynamo.exc import UserError
+
+    shapes = ({0: torch.export.Dim("batch", min=1, max=65536)},)
+    try:
+        return torch.export.export(model, (example,), dynamic_shapes=shapes, strict=False)
+    except UserError:  # "Constraints violated (batch)"
+        return torch.export.export(model, (example,), dynamic_shapes=shapes, strict=True)
 
 
 class _quiet_exporter:
@@ -103,14 +111,29 @@ def export_checked_onnx(run, out: Path, name: str = "model.onnx") -> tuple[list[
     model, ds = run.model(), run.dataset
     x = ds.x["test"]
     files = to_onnx(model, x, out / name)
-    report = parity(model, onnx_session(out / name), x, classify=bool(ds.classes))
+    session = onnx_session(out / name)
+    if not isinstance(session.get_inputs()[0].shape[0], str):
+        _refuse(files, "the ONNX model only takes a fixed batch size: export refused")
+    report = parity(model, session, x, classify=bool(ds.classes))
     if report["class_agreement"] is not None and report["class_agreement"] < 1.0:
-        for f in files:
-            f.unlink()
         n = round((1 - report["class_agreement"]) * len(x))
-        raise ExportParityError(
+        _refuse(
+            files,
             f"the ONNX model predicts a different class than PyTorch on {n} of {len(x)} test "
-            f"examples (max |difference| {report['max_abs_diff']:.2e}): export refused"
+            f"examples (max |difference| {report['max_abs_diff']:.2e}): export refused",
+        )
+    if report["class_agreement"] is None and not report["max_abs_diff"] <= VALUE_TOLERANCE:
+        _refuse(
+            files,
+            f"the ONNX model's outputs differ from PyTorch's by up to {report['max_abs_diff']:.2e} "
+            f"on the test split (tolerance {VALUE_TOLERANCE:g}): export refused",
         )
     (out / "parity.json").write_text(json.dumps(report, indent=2))
     return files, report
+
+
+def _refuse(files: list[Path], message: str) -> None:
+    """Delete what was written and raise ExportParityError."""
+    for f in files:
+        f.unlink(missing_ok=True)
+    raise ExportParityError(message)

@@ -78,7 +78,7 @@ class VAE(nn.Module):
 
     def decode(self, z: Tensor) -> Tensor:
         """Pixel logits (B, C, H, W) for latent codes (B, latent_dim)."""
-        return self.decoder(self.from_z(z).view(len(z), *self.grid))
+        return self.decoder(self.from_z(z).view(-1, *self.grid))
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         mu, logvar = self.encode(x)

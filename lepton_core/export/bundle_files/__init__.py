@@ -1,0 +1,1 @@
+"""Files copied as they are into every bundle; predict.py is the script users read and run."""
