@@ -1,5 +1,6 @@
 """The Python API: load_dataset, train, load_run, list_runs, explain, export."""
 
+import json
 from pathlib import Path
 
 import torch
@@ -32,6 +33,10 @@ def train(
     ds = load_dataset(config.data.source, **config.data.options)  # bad data: refused, not stored
     ds = fit_dataset(ds, model)  # a model that does not fit the data: refused, not stored
     model_for(model, config.model.options, ds)  # so are bad model options
+    if config.train.init_from:  # and starting weights that do not fit
+        from lepton_core.finetune import check_init
+
+        check_init(config, ds, store)
     config.task = ds.task
     run_id = store.create_run(config)
     run_job(store, run_id, callbacks, dataset=ds)
@@ -61,6 +66,8 @@ def make_config(
         train_options["epochs"] = epochs
     # an unknown model is refused before any run is stored; its family's defaults fill the gaps
     train_options = MODELS.get(model).train_defaults | train_options
+    if model_options is None:  # fine-tuning a run: its model options, unless others are given
+        model_options = _run_model_options(train_options.get("init_from"), model)
     spec = TrainSpec(seed=seed, augment=AugmentSpec(**augment), **train_options)
     spec.validate()
     return RunConfig(
@@ -69,6 +76,18 @@ def make_config(
         train=spec,
         task=_task(guess_task(data.source, data.options), model),
     )
+
+
+def _run_model_options(init_from: str | None, model: str) -> dict:
+    """The options of the run `init_from` names, when it is a run of `model`; else {}."""
+    if not init_from or init_from.endswith(".safetensors"):
+        return {}
+    folder = RunStore().folder(init_from)
+    meta_path = folder / "model.json"
+    if not meta_path.exists():
+        return {}  # an unknown run is refused with its own message when the config is built
+    meta = json.loads(meta_path.read_text())
+    return dict(meta["options"]) if meta["model"] == model else {}
 
 
 def _task(guess: str, model: str) -> str:

@@ -276,7 +276,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--data", required=True, help="built-in name, a folder of class folders, or a .zip"
     )
-    t.add_argument("--model", default="cnn", help="seed-cnn, cnn, mlp, lstm, gru or vae")
+    t.add_argument(
+        "--model",
+        default="cnn",
+        help="seed-cnn, cnn, mlp, lstm, gru, vae, resnet18 or mobilenet_v3_small",
+    )
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)

@@ -1,6 +1,7 @@
 """Run configuration: small dataclasses with a JSON round trip (a config beside every run)."""
 
 import json
+import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -55,9 +56,20 @@ class TrainSpec:
     seed: int = 0
     patience: int = 0  # early stopping on val loss; 0 = off
     augment: AugmentSpec = field(default_factory=AugmentSpec)
+    init_from: str = ""  # fine-tuning: start from a run id or a .safetensors file; "" = random
+    freeze_backbone: bool = False  # fine-tuning: train only the output layer
 
-    def validate(self) -> None:
-        """Raise LabInputError on values that cannot train."""
+    def __post_init__(self) -> None:
+        if isinstance(self.init_from, os.PathLike):
+            self.init_from = os.fspath(self.init_from)
+        if is_weights_file(self.init_from):  # a file is kept as an absolute path
+            self.init_from = str(Path(self.init_from).expanduser().resolve())
+
+    def validate(self, check_sources: bool = True) -> None:
+        """Raise LabInputError on values that cannot train.
+
+        `check_sources`: also check that `init_from` exists (off when an old config is re-read).
+        """
         if not 1 <= self.epochs <= 1000:
             raise LabInputError(f"epochs must be between 1 and 1000, got {self.epochs}")
         if not 1 <= self.batch_size <= 4096:
@@ -72,6 +84,41 @@ class TrainSpec:
             raise LabInputError(f"schedule must be one of {', '.join(SCHEDULES)}")
         if self.patience < 0:
             raise LabInputError(f"patience must be >= 0, got {self.patience}")
+        self._validate_init(check_sources)
+
+    def _validate_init(self, check_sources: bool) -> None:
+        if not isinstance(self.init_from, str):
+            raise LabInputError("init_from must be a run id or the path of a .safetensors file")
+        if not isinstance(self.freeze_backbone, bool):
+            raise LabInputError(
+                f"freeze_backbone must be true or false, got {self.freeze_backbone}"
+            )
+        if self.freeze_backbone and not self.init_from:
+            raise LabInputError(
+                "freezing the backbone needs trained weights to start from (init_from)"
+            )
+        source = self.init_from
+        if not source or not check_sources:
+            return
+        if is_weights_file(source):
+            if not Path(source).is_file():
+                raise LabInputError(f"no weights file {source}")
+            return
+        if "." in Path(source).name:
+            raise LabInputError(
+                f"cannot start from {source!r}: give a run id or a .safetensors file "
+                "(pickled .pt/.pth/.ckpt files are never loaded)"
+            )
+        from lepton_core.runs.store import RunStore  # the store imports this module
+
+        store = RunStore()
+        record = store.get(source)  # "no run with id ..." when there is none
+        if record.status in ("queued", "running"):
+            raise LabInputError(f"run {source} is still {record.status}; start from it when done")
+        if not (store.folder(source) / "checkpoint.safetensors").exists():
+            raise LabInputError(
+                f"run {source} has no trained weights to start from (status: {record.status})"
+            )
 
 
 @dataclass
@@ -91,6 +138,13 @@ class RunConfig:
     def to_json(self) -> str:
         """Pretty JSON text."""
         return json.dumps(self.to_dict(), indent=2)
+
+    def scratch_twin(self) -> "RunConfig":
+        """The same run from random weights: what a fine-tuned run is compared with."""
+        twin = RunConfig.from_dict(self.to_dict())
+        twin.train.init_from, twin.train.freeze_backbone = "", False
+        twin.name = f"{self.name} · from scratch" if self.name else ""
+        return twin
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
@@ -115,7 +169,7 @@ class RunConfig:
             )
         except TypeError as e:
             raise LabInputError(f"bad config: {e}") from None
-        cfg.train.validate()
+        cfg.train.validate(check_sources=False)  # a run outlives the run it started from
         return cfg
 
     @classmethod
@@ -125,6 +179,11 @@ class RunConfig:
             return cls.from_dict(json.loads(Path(path).read_text()))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise LabInputError(f"cannot read config {path}: {e}") from None
+
+
+def is_weights_file(source: str) -> bool:
+    """True when `init_from` names a file (rather than a run id)."""
+    return isinstance(source, str) and source.lower().endswith(".safetensors")
 
 
 def _check_keys(d: dict, klass: type, where: str) -> None:

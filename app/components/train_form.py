@@ -1,21 +1,30 @@
-"""The Train page's settings: model, its options and the optimisation settings."""
+"""The Train page's settings: where to start from, model, its options, optimisation settings."""
 
 import streamlit as st
 
+from app.components.runs import describe
+from app.components.state import store
+from lepton_core.data.uploads import MAX_WEIGHTS_BYTES, save_upload_weights
+from lepton_core.errors import LabInputError
+from lepton_core.finetune_compare import starting_runs
 from lepton_core.models import MODELS, list_models
 from lepton_core.tasks import GENERATIVE
 
 
-def model_settings(task: str) -> tuple[str, dict]:
-    """Model name and its options (image data also offers the generative models)."""
+def model_choice(task: str) -> str:
+    """The model selectbox (image data also offers the transfer and generative models)."""
     models = list_models(task) + list_models(GENERATIVE.get(task, "-"))
     preferred = next(m for m in ("cnn", "lstm", "mlp") if m in models)
-    model = st.selectbox(
+    return st.selectbox(
         "Model",
         models,
         index=models.index(preferred),
         format_func=lambda n: f"{n} — {MODELS.get(n).description}",
     )
+
+
+def model_options_form(model: str, task: str) -> dict:
+    """The chosen model's options."""
     options: dict = {}
     if model == "cnn":
         c1, c2, c3, c4 = st.columns(4)
@@ -51,7 +60,7 @@ def model_settings(task: str) -> tuple[str, dict]:
         options["hidden"] = [max(8, width // 2**i) for i in range(depth)]
         options["dropout"] = c3.slider("Dropout", 0.0, 0.6, 0.2, 0.05)
         options["batch_norm"] = c4.toggle("Batch norm", rows)
-    return model, options
+    return options
 
 
 def training_settings(model: str) -> dict:
@@ -77,3 +86,54 @@ def training_settings(model: str) -> dict:
         epochs=int(epochs), batch_size=batch_size, lr=lr, optimizer=optimizer, schedule=schedule,
         weight_decay=weight_decay, seed=int(seed), patience=int(patience),
     )  # fmt: skip
+
+
+SCRATCH = "random weights (train from scratch)"
+UPLOAD = "a .safetensors file of weights…"
+
+
+def start_from(ds, model: str) -> dict:
+    """The "Start from" picker: random weights, an earlier run of `model` that takes this data's
+    inputs, or an uploaded safetensors state dict. Returns {} (scratch), {"init_from": ...}, plus
+    "options" for a run (fine-tuning keeps its architecture), or {"missing": message} while
+    nothing usable is chosen."""
+    found = starting_runs(store(), ds)
+    runs = {record.id: (record, meta) for record, meta in found if meta["model"] == model}
+    choice = st.selectbox(
+        "Start from",
+        [SCRATCH, *runs, UPLOAD],
+        format_func=lambda c: f"run {describe(runs[c][0])}" if c in runs else c,
+        help=f"fine-tuning (transfer learning): start from an earlier {model} run's weights "
+        "(runs whose inputs have another shape are not listed), or from a file",
+    )
+    if choice in runs:
+        return {"init_from": choice, "options": runs[choice][1]["options"]}
+    if choice != UPLOAD:
+        return {}
+    upload = st.file_uploader(
+        "Weights (.safetensors state dict)",
+        type=["safetensors"],
+        max_upload_size=MAX_WEIGHTS_BYTES // 2**20,
+        help="a state dict of the chosen model, e.g. torchvision's resnet18 or "
+        "mobilenet_v3_small saved with safetensors; its output layer is re-initialised when "
+        "its classes differ. Pickled .pt/.pth files are never loaded.",
+    )
+    if upload is None:
+        return {"missing": "Upload a .safetensors file to start from, or choose another start."}
+    try:
+        return {"init_from": str(save_upload_weights(upload.getvalue()))}
+    except LabInputError as e:
+        return {"missing": str(e)}
+
+
+def finetune_settings() -> tuple[bool, bool]:
+    """(freeze the backbone, also train a from-scratch twin for comparison)."""
+    c1, c2 = st.columns(2)
+    freeze = c1.checkbox(
+        "Freeze backbone", help="train only the output layer; every other weight stays as loaded"
+    )
+    twin = c2.checkbox(
+        "Also train from scratch to compare",
+        help="a second run with the same settings from random weights; Evaluate shows both",
+    )
+    return freeze, twin

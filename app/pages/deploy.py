@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from app.components.compress_view import show_compress
+from app.components.export_view import show_export
 from app.components.runs import describe, pick_run_or_stop
 from app.components.state import store, sync_run_id
 from app.components.try_it import try_it
@@ -37,16 +39,6 @@ try_tab, compress_tab, export_tab = st.tabs(["Try it", "Compress", "Export"])
 with try_tab:
     try_it(run)
 with compress_tab:
-    try:
-        from app.components.compress_view import show_compress
-    except ImportError:
-        st.info("coming soon")
-    else:
-        show_compress(run)
+    show_compress(run)
 with export_tab:
-    try:
-        from app.components.export_view import show_export
-    except ImportError:
-        st.info("coming soon")
-    else:
-        show_export(run)
+    show_export(run)

@@ -8,6 +8,7 @@ from app.components.eval_views import (
     show_generation,
     show_regression,
 )
+from app.components.finetune_view import show_finetune
 from app.components.runs import pick_run_or_stop
 from lepton_core.api import load_run
 from lepton_core.errors import LabInputError
@@ -24,6 +25,7 @@ try:
 except LabInputError as e:
     st.warning(str(e))
     st.stop()
+show_finetune(rec.id)  # a fine-tuned run: what it started from, beside its from-scratch twin
 if "latent" in ev:
     show_generation(run, m, ev)
 elif "probs" in ev:

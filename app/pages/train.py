@@ -4,9 +4,16 @@ import streamlit as st
 
 from app.components.monitor import job_monitor
 from app.components.state import data_choice, dataset, executor, set_run_id, store, sync_run_id
-from app.components.train_form import model_settings, training_settings
+from app.components.train_form import (
+    finetune_settings,
+    model_choice,
+    model_options_form,
+    start_from,
+    training_settings,
+)
 from lepton_core.api import make_config
 from lepton_core.errors import LabInputError
+from lepton_core.finetune import check_init
 from lepton_core.models.summary import describe_model
 from lepton_core.tasks import run_task
 
@@ -42,8 +49,20 @@ if run is not None:
 with st.expander("Settings for a new run" if run else "Settings", expanded=not busy):
     left, right = st.columns([3, 2])
     with left:
-        model, model_options = model_settings(ds.task)
+        model = model_choice(ds.task)
+        origin = start_from(ds, model)
+        if "options" in origin:  # fine-tuning a run keeps its architecture
+            model_options = origin["options"]
+            st.caption(f"Model options as in the run it starts from: {model_options or 'defaults'}")
+        else:
+            model_options = model_options_form(model, ds.task)
         train_kwargs = training_settings(model)
+        twin = False
+        if origin.get("init_from"):
+            freeze, twin = finetune_settings()
+            train_kwargs |= {"init_from": origin["init_from"], "freeze_backbone": freeze}
+        elif "missing" in origin:
+            st.info(origin["missing"])
         generative = run_task(ds.task, model) == "image-generation"
         augment = st.session_state.get("augment", {}) if ds.is_image and not generative else {}
         if generative:
@@ -66,7 +85,7 @@ with st.expander("Settings for a new run" if run else "Settings", expanded=not b
         "Start training",
         type="primary",
         icon=":material/play_arrow:",
-        disabled=busy,
+        disabled=busy or "missing" in origin,
         help="one run at a time per session: cancel or wait for the current one" if busy else None,
     )
 
@@ -77,8 +96,14 @@ if start:
             augment=augment, **train_kwargs,
         )  # fmt: skip
         config.name = f"{label} · {model}"
+        scratch = config.scratch_twin() if twin else None  # for the side-by-side on Evaluate
+        if config.train.init_from:
+            config.name += " · fine-tuned"
+            check_init(config, ds, store())  # starting weights that do not fit: not stored
         new_id = store().create_run(config)
         executor().submit(new_id)
+        if scratch is not None:
+            executor().submit(store().create_run(scratch))
         set_run_id(new_id)
         st.rerun()
     except LabInputError as e:

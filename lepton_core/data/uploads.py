@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import json
+import struct
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,6 +12,8 @@ from lepton_core.errors import LabInputError
 from lepton_core.home import lepton_home
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MAX_WEIGHTS_BYTES = 150 * 1024 * 1024  # resnet18's float32 weights are 45 MB
+MAX_HEADER_BYTES = 10 * 1024 * 1024
 
 
 def _uploads_dir() -> Path:
@@ -61,3 +65,48 @@ def save_upload_csv(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
     if not data.strip():
         raise LabInputError("the file is empty")
     return _store(data, ".csv", max_bytes)
+
+
+def save_upload_weights(data: bytes, max_bytes: int = MAX_WEIGHTS_BYTES) -> Path:
+    """Store an uploaded safetensors state dict by its content hash, after checking its header.
+
+    A pickle (.pt/.pth) or any other file is refused before it is written.
+    """
+    if len(data) > max_bytes:
+        raise LabInputError(
+            f"the weights file is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
+        )
+    _check_safetensors(data)
+    return _store(data, ".safetensors", max_bytes)
+
+
+def _check_safetensors(data: bytes) -> None:
+    """The safetensors layout: an 8-byte little-endian header length, a JSON header whose
+    tensors' byte ranges lie inside the file, then the tensor bytes."""
+    refuse = LabInputError(
+        "the file is not in safetensors format (weights are accepted only as .safetensors, "
+        "never as pickled .pt/.pth files)"
+    )
+    if len(data) < 8:
+        raise refuse
+    (n,) = struct.unpack("<Q", data[:8])
+    if not 2 <= n <= min(MAX_HEADER_BYTES, len(data) - 8) or data[8:9] != b"{":
+        raise refuse
+    try:
+        header = json.loads(data[8 : 8 + n])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise refuse from None
+    body = len(data) - 8 - n
+    tensors = (
+        {k: v for k, v in header.items() if k != "__metadata__"} if isinstance(header, dict) else {}
+    )
+    for entry in tensors.values():
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        if not (
+            isinstance(offsets, list)
+            and len(offsets) == 2
+            and 0 <= offsets[0] <= offsets[1] <= body
+        ):
+            raise refuse
+    if not tensors:
+        raise LabInputError("the safetensors file holds no tensors")

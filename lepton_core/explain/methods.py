@@ -29,7 +29,8 @@ ALL_TASKS = (
 TABLES_AND_SERIES = ALL_TASKS[1:4]
 TABLES = ALL_TASKS[1:3]
 IMAGE_TASKS = ("image-classification", "image-generation")
-CONV_FAMILIES = ("seed-cnn", "cnn", "vae")  # the families with a Conv2d layer
+# the families with a Conv2d layer (the torchvision ones reuse in-place ReLUs: not in RELU_FAMILIES)
+CONV_FAMILIES = ("seed-cnn", "cnn", "vae", "resnet18", "mobilenet_v3_small")
 RELU_FAMILIES = ("seed-cnn", "cnn", "mlp", "vae")  # one non-in-place module per ReLU, no RNN
 
 

@@ -1,6 +1,6 @@
 """Model registry; importing this package registers every family."""
 
-from lepton_core.models import cnn, mlp, rnn, vae  # noqa: F401  (registers the families)
+from lepton_core.models import cnn, mlp, rnn, transfer, vae  # noqa: F401  (registers the families)
 from lepton_core.models.lab_model import (
     LabModel,
     build_lab_model,

@@ -9,6 +9,7 @@ from functools import partial
 from lepton_core.config import RunConfig
 from lepton_core.data import load_dataset
 from lepton_core.errors import LabInputError
+from lepton_core.finetune import INIT_FILE, initialise
 from lepton_core.models import model_for, save_lab_model
 from lepton_core.runs.store import RunStore
 from lepton_core.tasks import fit_dataset, get_task
@@ -68,6 +69,9 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     task = get_task(ds.task)
     seed_everything(cfg.train.seed)  # the initial weights depend on the seed, not on earlier runs
     model = model_for(cfg.model.name, cfg.model.options, ds)
+    if cfg.train.init_from:  # fine-tuning: earlier weights in, maybe a frozen backbone
+        init = initialise(model, cfg.train, store)
+        (folder / INIT_FILE).write_text(json.dumps(init, indent=2))
     callbacks = [
         StoreHistory(store, run_id),
         BestCheckpoint(save=lambda m, _row: save_lab_model(m, folder)),

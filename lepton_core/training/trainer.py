@@ -17,8 +17,8 @@ def seed_everything(seed: int) -> None:
 
 
 def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
-    """Adam, AdamW or SGD (momentum 0.9) from the spec."""
-    params = model.parameters()
+    """Adam, AdamW or SGD (momentum 0.9) from the spec, over the trainable parameters."""
+    params = [p for p in model.parameters() if p.requires_grad]
     if spec.optimizer == "adam":
         return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay)
     if spec.optimizer == "adamw":
@@ -101,7 +101,7 @@ class Trainer:
         self._call("on_train_start")
         for self.epoch in range(spec.epochs):
             t0 = time.monotonic()
-            model.train()
+            train_mode(model)
             perm = torch.randperm(n, generator=gen)
             sums: dict[str, torch.Tensor] = {}  # "loss" and any parts the loss reports
             correct, seen = torch.zeros((), dtype=torch.long), 0
@@ -146,6 +146,16 @@ class Trainer:
                 break
         self._call("on_train_end")
         return self.history
+
+
+def train_mode(model: nn.Module) -> None:
+    """Train mode, except modules whose parameters are all frozen: their batch-norm statistics
+    stay as loaded, so a frozen backbone is left bit-identical by training."""
+    model.train()
+    for m in model.modules():
+        params = list(m.parameters(recurse=False))
+        if params and not any(p.requires_grad for p in params):
+            m.eval()
 
 
 def loss_parts(loss) -> dict[str, torch.Tensor]:
