@@ -16,7 +16,7 @@ run: setup
 	$(PY) -m lepton_core app --port $(PORT)
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile  # two workers; a file (and its fixtures) stays on one
 
 bench: setup
 	$(PY) bench/run.py
