@@ -67,7 +67,7 @@ def _final(rec) -> None:
         st.error(f"Run {rec.status}: {rec.error or 'no message'}")
     _curves(rec.id)
     if rec.status in ("done", "cancelled") and m:
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         c1.page_link("pages/evaluate.py", label="Evaluate this run →", icon=":material/analytics:")
         if "test_recon_sse" in m:
             c2.page_link(
@@ -76,6 +76,11 @@ def _final(rec) -> None:
         else:
             c2.page_link(
                 "pages/explain.py", label="Explain its decisions →", icon=":material/visibility:"
+            )
+            c3.page_link(
+                "pages/deploy.py",
+                label="Try it, shrink it, export it →",
+                icon=":material/rocket_launch:",
             )
 
 

@@ -39,11 +39,19 @@ steps = [
         ":material/auto_awesome:",
         "A VAE's reconstructions, samples and latent space.",
     ),
+    (
+        "pages/deploy.py",
+        "6 · Deploy",
+        ":material/rocket_launch:",
+        "Try it on a drawing, a photo or a row; shrink it to int8; export a bundle that runs "
+        "anywhere.",
+    ),
 ]
-for col, (path, label, icon, text) in zip(st.columns(len(steps)), steps, strict=True):
-    with col.container(border=True):
-        st.page_link(path, label=label, icon=icon)
-        st.caption(text)
+for row in (steps[:3], steps[3:]):
+    for col, (path, label, icon, text) in zip(st.columns(len(row)), row, strict=True):
+        with col.container(border=True):
+            st.page_link(path, label=label, icon=icon)
+            st.caption(text)
 
 st.info(
     "New here? Go to **1 · Data**: handwritten digits are already selected, "
