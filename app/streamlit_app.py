@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/explain.py", title="4 · Explain", icon=":material/visibility:"),
     st.Page("pages/generate.py", title="5 · Generate", icon=":material/auto_awesome:"),
     st.Page("pages/deploy.py", title="6 · Deploy", icon=":material/rocket_launch:"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
 ]
 
 page = st.navigation(PAGES)

@@ -1,4 +1,6 @@
-"""The `lepton` command: datasets, train, runs, evaluate, explain, export, compress, app.
+"""The `lepton` command: datasets, train, runs, evaluate, explain, export, compress, resume, app.
+
+Run management (runs, rename, tag, delete) lives in cli_runs.py, resume in cli_resume.py.
 
 Exit codes: 0 ok, 2 bad input (one line on stderr), 1 internal error.
 With --json every command prints exactly one JSON object on stdout.
@@ -53,28 +55,39 @@ def _given(args, *names: str) -> dict:
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 
-def cmd_train(args) -> int:
-    from lepton_core.api import train
+def _train_kwargs(args) -> dict:
+    """train()'s arguments: from --config when given, then the options given on the command line."""
+    kw: dict = {"data": None, "model": "cnn", "seed": 0, "model_options": {}, "data_options": {}}
+    if args.config:
+        from lepton_core.config import RunConfig
 
-    train_opts = _given(
+        cfg = RunConfig.load(Path(args.config))
+        kw |= {"data": cfg.data.source, "model": cfg.model.name, "seed": cfg.train.seed}
+        kw |= {"model_options": dict(cfg.model.options), "data_options": dict(cfg.data.options)}
+        kw |= {k: v for k, v in cfg.to_dict()["train"].items() if k != "seed"}
+    for name in ("data", "model", "seed", "epochs"):
+        if getattr(args, name) is not None:
+            kw[name] = getattr(args, name)
+    kw |= _given(
         args, "batch_size", "lr", "optimizer", "schedule", "weight_decay", "patience",
         "init_from", "freeze_backbone",
     )  # fmt: skip
-    data_options = _given(
+    kw["data_options"] |= _given(
         args, "image_size", "target", "task", "lookback", "horizon", "season_length", "date_column"
     )
-    model_options = _given(args, "latent_dim", "beta", "likelihood")
+    kw["model_options"] |= _given(args, "latent_dim", "beta", "likelihood")
+    if kw["data"] is None:
+        raise LabInputError("give the data to train on (--data NAME|PATH) or a run's --config")
+    return kw
+
+
+def cmd_train(args) -> int:
+    kw = _train_kwargs(args)  # bad options are named before torch is imported
+
+    from lepton_core.api import train
+
     callbacks = () if args.json else (_EpochPrinter(),)
-    run = train(
-        args.data,
-        model=args.model,
-        epochs=args.epochs,
-        seed=args.seed,
-        model_options=model_options,
-        data_options=data_options,
-        callbacks=callbacks,
-        **train_opts,
-    )
+    run = train(kw.pop("data"), callbacks=callbacks, **kw)
     rec = run.record
     if rec.status == "failed":
         raise (
@@ -100,29 +113,6 @@ def cmd_train(args) -> int:
     )
     _out(args, summary, text)
     return 0
-
-
-def cmd_runs(args) -> None:
-    from lepton_core.api import list_runs
-
-    runs = list_runs()
-    rows = [
-        {
-            "run_id": r.id,
-            "status": r.status,
-            "data": r.record.data,
-            "model": r.record.model,
-            "epochs_completed": r.record.epochs_completed,
-            "test_accuracy": r.metrics.get("test_accuracy"),
-        }
-        for r in runs
-    ]
-    lines = [
-        f"{r['run_id']}  {r['status']:<11} {r['data']:<12} {r['model']:<9} "
-        f"acc {r['test_accuracy'] if r['test_accuracy'] is not None else '-'}"
-        for r in rows
-    ]
-    _out(args, {"runs": rows}, "\n".join(lines) or "no runs yet")
 
 
 def cmd_evaluate(args) -> None:
@@ -261,6 +251,9 @@ def cmd_app(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lepton_core.cli_resume import add_resume_parser
+    from lepton_core.cli_runs import add_runs_parsers
+
     """The argparse tree for every subcommand."""
     p = _Parser(prog="lepton", description="Lepton Lab: train, explain and export small networks.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -273,18 +266,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("datasets", cmd_datasets, "list the built-in datasets")
     t = add("train", cmd_train, "train a model and record the run")
+    t.add_argument("--data", help="built-in name, a folder of class folders, or a .zip")
     t.add_argument(
-        "--data", required=True, help="built-in name, a folder of class folders, or a .zip"
+        "--config",
+        help="a run's config.json: train that run again (options given here override it)",
     )
     t.add_argument(
         "--model",
-        default="cnn",
-        help="seed-cnn, cnn, mlp, lstm, gru, vae, resnet18 or mobilenet_v3_small",
+        help="seed-cnn, cnn (default), mlp, lstm, gru, vae, resnet18 or mobilenet_v3_small",
     )
     t.add_argument("--epochs", type=int)
     t.add_argument("--batch-size", type=int)
     t.add_argument("--lr", type=float)
-    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--seed", type=int, help="default 0")
     t.add_argument("--optimizer", choices=["adam", "adamw", "sgd"])
     t.add_argument("--schedule", choices=["none", "cosine", "one-cycle"])
     t.add_argument("--weight-decay", type=float)
@@ -313,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="fine-tune: train only the output layer",
     )
-    add("runs", cmd_runs, "list stored runs")
+    add_runs_parsers(add)
     e = add("evaluate", cmd_evaluate, "show a run's test metrics")
     e.add_argument("run")
     x = add("explain", cmd_explain, "explain one test image of a run")
@@ -346,6 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = add("app", cmd_app, "start the Streamlit app")
     a.add_argument("--port", type=int, default=8501)
     a.add_argument("--address", default="127.0.0.1")
+    add_resume_parser(add)
     return p
 
 

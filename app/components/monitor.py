@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.components.charts import learning_curves
 from app.components.state import executor, store
+from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
 
 POLL_SECONDS = 1.0
@@ -63,6 +64,8 @@ def _final(rec) -> None:
     elif rec.status == "cancelled":
         extra = f" Best checkpoint kept: {headline(m)}." if m else ""
         st.warning(f"Cancelled after {rec.epochs_completed} epochs.{extra}")
+    elif rec.status == "interrupted":
+        _interrupted(rec)
     else:
         st.error(f"Run {rec.status}: {rec.error or 'no message'}")
     _curves(rec.id)
@@ -82,6 +85,23 @@ def _final(rec) -> None:
                 label="Try it, shrink it, export it →",
                 icon=":material/rocket_launch:",
             )
+
+
+def _interrupted(rec) -> None:
+    from lepton_core.runs.resume import resume, resume_point
+
+    kept = resume_point(store(), rec.id)
+    n = rec.epochs_completed
+    st.warning(f"Interrupted after {n} epochs; its last checkpoint and history are kept.")
+    st.caption(f"Why: {rec.error or 'the worker stopped'}.")
+    label = f"Resume from epoch {kept + 1}" if kept else "Resume (from the start)"
+    if st.button(label, key=f"resume-{rec.id}", type="primary", icon=":material/play_arrow:"):
+        try:
+            resume(store(), rec.id, executor())
+        except LabInputError as e:
+            st.error(str(e))
+        else:
+            st.rerun()  # the run is active again: show the live view
 
 
 def job_monitor(run_id: str) -> None:

@@ -15,16 +15,19 @@ class LocalExecutor:
         self.store = store
         self._procs: dict[str, subprocess.Popen] = {}
 
-    def submit(self, run_id: str) -> int:
-        """Start the worker for a queued run; returns its process id."""
+    def submit(self, run_id: str, resume: bool = False) -> int:
+        """Start the worker for a queued run (or resume one); returns its process id.
+
+        The worker stops, leaving the run `interrupted`, when this process is gone.
+        """
         self.reap()
         folder = self.store.folder(run_id)
-        env = dict(os.environ, LEPTON_HOME=str(self.store.home))
+        env = dict(os.environ, LEPTON_HOME=str(self.store.home), LEPTON_PARENT_PID=str(os.getpid()))
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         with open(folder / "worker.log", "ab") as log:
             proc = subprocess.Popen(  # noqa: S603  (fixed argv, no shell, no user text)
-                [sys.executable, "-m", "lepton_core.runs.worker", run_id],
+                [sys.executable, "-m", "lepton_core.runs.worker", run_id, *(["--resume"] * resume)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

@@ -22,6 +22,9 @@ from lepton_core.training import (
     Trainer,
     seed_everything,
 )
+from lepton_core.training.callbacks import LastState, load_train_state
+
+LAST_STATE = "last_state.safetensors"  # written after every epoch: a run resumes from it
 
 
 class StoreHistory(Callback):
@@ -35,15 +38,20 @@ class StoreHistory(Callback):
 
 
 def run_job(
-    store: RunStore, run_id: str, callbacks: tuple[Callback, ...] = (), dataset=None
+    store: RunStore,
+    run_id: str,
+    callbacks: tuple[Callback, ...] = (),
+    dataset=None,
+    resume: bool = False,
 ) -> str:
     """Train and evaluate one run; every outcome ends in the store. Returns the final status.
 
     `dataset`: the run's LabDataset when the caller already loaded it (else it is loaded here).
+    `resume`: carry on from the run's last saved state (after its last whole epoch), if any.
     """
     store.mark_running(run_id, os.getpid())
     try:
-        return _train_and_evaluate(store, run_id, callbacks, dataset)
+        return _train_and_evaluate(store, run_id, callbacks, dataset, resume)
     except LabInputError as e:
         store.finish(run_id, "failed", error=str(e))
     except Exception as e:  # the run fails, the process and the store survive
@@ -52,7 +60,9 @@ def run_job(
     return "failed"
 
 
-def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...], ds) -> str:
+def _train_and_evaluate(
+    store: RunStore, run_id: str, extra: tuple[Callback, ...], ds, resume: bool
+) -> str:
     cfg = RunConfig.from_dict(store.get(run_id).config)
     folder = store.folder(run_id)
     store.set_progress(run_id, {"phase": "loading data"})
@@ -81,6 +91,7 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
     ]
     if cfg.train.patience:
         callbacks.append(EarlyStopping(cfg.train.patience))
+    callbacks.append(LastState(folder / LAST_STATE))  # last: it saves the others' state too
     augment = None
     # torchvision takes 1.6 s to import: only when needed; an autoencoder's target is unaugmented
     if cfg.train.augment.enabled and not task.target_is_input:
@@ -90,10 +101,16 @@ def _train_and_evaluate(store: RunStore, run_id: str, extra: tuple[Callback, ...
         augment = partial(augment_batch, transform=transform)
     loss = partial(task.loss, **task.loss_options(model)) if task.loss_options else task.loss
     trainer = Trainer(model, cfg.train, callbacks, augment, loss, task.classification)
+    if resume and (folder / LAST_STATE).exists():
+        trainer.resume_from(load_train_state(folder / LAST_STATE))
     y = ds.x if task.target_is_input else ds.y  # an autoencoder's target is its input
     t0 = time.monotonic()
     trainer.fit(ds.x["train"], y["train"], ds.x["val"], y["val"])
-    train_seconds = round(time.monotonic() - t0, 2)
+    train_seconds = round(trainer.seconds_before + time.monotonic() - t0, 2)
+    if trainer.stop_reason == "interrupted":  # the server that started this worker is gone
+        done = len(trainer.history)
+        store.finish(run_id, "interrupted", error=f"the server stopped after epoch {done}")
+        return "interrupted"
     cancelled = trainer.stop_reason == "cancelled"
     if not (folder / "checkpoint.safetensors").exists():
         store.finish(run_id, "cancelled", error="cancelled before the first epoch ended")

@@ -3,6 +3,7 @@
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import time
 from contextlib import closing
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS runs (
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL,
     started REAL,
-    finished REAL
+    finished REAL,
+    tags TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS history (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -43,6 +45,9 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (run_id, epoch)
 );
 """
+# columns added after the first schema: (name, definition) for ALTER TABLE on older databases
+MIGRATIONS = (("tags", "TEXT NOT NULL DEFAULT '[]'"),)
+MAX_TAG = 40
 
 
 @dataclass
@@ -66,6 +71,7 @@ class RunRecord:
     created: float = 0.0
     started: float | None = None
     finished: float | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 def new_run_id() -> str:
@@ -102,6 +108,10 @@ class RunStore:
         with closing(self._connect()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
+            columns = {r["name"] for r in db.execute("PRAGMA table_info(runs)")}
+            for name, definition in MIGRATIONS:
+                if name not in columns:  # a database made before this column existed
+                    db.execute(f"ALTER TABLE runs ADD COLUMN {name} {definition}")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
@@ -222,7 +232,36 @@ class RunStore:
 
     def rename(self, run_id: str, name: str) -> None:
         """Give a run a human name."""
+        self.get(run_id)
         self._exec("UPDATE runs SET name=? WHERE id=?", (name, run_id))
+
+    def set_tags(self, run_id: str, tags: list[str]) -> list[str]:
+        """Replace a run's tags (trimmed, de-duplicated, in order); returns them."""
+        self.get(run_id)
+        clean = clean_tags(tags)
+        self._exec("UPDATE runs SET tags=? WHERE id=?", (json.dumps(clean), run_id))
+        return clean
+
+    def add_tags(self, run_id: str, tags: list[str]) -> list[str]:
+        """Add tags to a run; returns all its tags."""
+        return self.set_tags(run_id, self.get(run_id).tags + list(tags))
+
+    def delete(self, run_id: str) -> None:
+        """Remove a run's rows and folder; a queued or running run is refused."""
+        self.reconcile()  # a run whose worker died is no longer running
+        self.get(run_id)
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")  # no worker can pick the run up while we look
+            status = db.execute("SELECT status FROM runs WHERE id=?", (run_id,)).fetchone()[0]
+            if status in ACTIVE:
+                db.execute("ROLLBACK")
+                raise LabInputError(f"run {run_id} is still {status}: cancel it before deleting it")
+            db.execute("DELETE FROM history WHERE run_id=?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id=?", (run_id,))
+            db.execute("COMMIT")
+        folder = self.folder(run_id)
+        if folder.parent == self.runs_dir and folder.is_dir():
+            shutil.rmtree(folder)
 
     def reconcile(self) -> list[str]:
         """Mark active runs whose worker process is gone as interrupted; returns their ids."""
@@ -242,9 +281,21 @@ class RunStore:
         return gone
 
 
+def clean_tags(tags: list[str]) -> list[str]:
+    """Tags trimmed, without empties or repeats; a tag longer than MAX_TAG is refused."""
+    clean: list[str] = []
+    for tag in tags:
+        tag = " ".join(str(tag).split())
+        if len(tag) > MAX_TAG:
+            raise LabInputError(f"a tag has at most {MAX_TAG} characters: {tag[:MAX_TAG]}…")
+        if tag and tag not in clean:
+            clean.append(tag)
+    return clean
+
+
 def _record(row: sqlite3.Row) -> RunRecord:
     d = dict(row)
-    for key in ("config", "metrics", "progress"):
+    for key in ("config", "metrics", "progress", "tags"):
         d[key] = json.loads(d[key])
     d["cancel_requested"] = bool(d["cancel_requested"])
     return RunRecord(**d)

@@ -1,7 +1,9 @@
-"""Worker process entry point: `python -m lepton_core.runs.worker RUN_ID`."""
+"""Worker process entry point: `python -m lepton_core.runs.worker RUN_ID [--resume]`."""
 
 import os
 import sys
+
+PARENT_ENV = "LEPTON_PARENT_PID"  # set by the executor: the worker stops when that process is gone
 
 
 def main(argv: list[str]) -> int:
@@ -12,9 +14,12 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(threads)
     from lepton_core.runs.job import run_job
     from lepton_core.runs.store import RunStore
+    from lepton_core.training.callbacks import ParentWatch
 
-    status = run_job(RunStore(), argv[0])
-    return 0 if status in ("done", "cancelled") else 1
+    parent = int(os.environ.get(PARENT_ENV, "0"))
+    watch = (ParentWatch(parent),) if parent else ()
+    status = run_job(RunStore(), argv[0], watch, resume="--resume" in argv[1:])
+    return 0 if status in ("done", "cancelled", "interrupted") else 1
 
 
 if __name__ == "__main__":

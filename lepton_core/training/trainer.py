@@ -56,16 +56,66 @@ class Trainer:
         self.epoch = self.batch = self.n_batches = 0
         self.best_epoch: int | None = None
         self.start_time = 0.0
+        self.start_epoch, self.seconds_before = 0, 0.0  # > 0 when resumed from a saved state
+        self.opt = self.sched = self.gen = None
+        self._resume: dict | None = None
 
     def stop(self, reason: str) -> None:
         """Ask the loop to stop after the current batch."""
         self.should_stop, self.stop_reason = True, reason
 
+    def resume_from(self, state: dict) -> None:
+        """Make `fit` carry on from a `state_dict()` saved after an epoch, not start over."""
+        self._resume = state
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly after the last whole epoch (tensors included)."""
+        return {
+            "epoch": len(self.history),
+            "history": self.history,
+            "stop_reason": self.stop_reason,
+            "seconds": round(self.seconds_before + time.monotonic() - self.start_time, 3),
+            "model": self.model.state_dict(),
+            "optimizer": self.opt.state_dict(),
+            "scheduler": self.sched.state_dict() if self.sched is not None else None,
+            "rng": torch.get_rng_state(),
+            "generator": self.gen.get_state(),
+            "callbacks": {k: cb.state_dict() for k, cb in self._named_callbacks().items()},
+        }
+
+    def _named_callbacks(self) -> dict:
+        """Callbacks by class name (#2, #3 for repeats): a resumed run may add or drop others."""
+        named: dict = {}
+        for cb in self.callbacks:
+            if not hasattr(cb, "state_dict"):
+                continue  # a duck-typed callback without state
+            name = type(cb).__name__
+            named[name if name not in named else f"{name}#{len(named)}"] = cb
+        return named
+
+    def _restore(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        if self.sched is not None and state["scheduler"] is not None:
+            self.sched.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng"])
+        self.gen.set_state(state["generator"])
+        for name, cb in self._named_callbacks().items():
+            if state["callbacks"].get(name):
+                cb.load_state_dict(state["callbacks"][name])
+        self.history = list(state["history"])
+        self.start_epoch = self.epoch = state["epoch"]
+        self.seconds_before = state["seconds"]
+        if state["stop_reason"] not in ("", "interrupted", "cancelled"):
+            self.stop(state["stop_reason"])  # it had already stopped early: nothing to train
+
     def progress(self) -> dict:
         """Where training is now: fraction done, elapsed and estimated remaining seconds."""
         done = (self.epoch + self.batch / max(self.n_batches, 1)) / self.spec.epochs
         elapsed = time.monotonic() - self.start_time
-        eta = elapsed / done * (1 - done) if done > 0 else None
+        new = done - self.start_epoch / self.spec.epochs  # the part done since (re)starting
+        eta = elapsed / new * (1 - done) if new > 0 else None
+        elapsed += self.seconds_before
         return {
             "epoch": self.epoch + 1,
             "epochs": self.spec.epochs,
@@ -92,14 +142,18 @@ class Trainer:
         """Train for `spec.epochs` (or until a callback stops it); returns the history."""
         spec, model = self.spec, self.model
         seed_everything(spec.seed)
-        gen = torch.Generator().manual_seed(spec.seed)
+        self.gen = gen = torch.Generator().manual_seed(spec.seed)
         n = len(y)
         self.n_batches = max(1, math.ceil(n / spec.batch_size))
-        opt = make_optimizer(model, spec)
-        sched = make_schedule(opt, spec, spec.epochs * self.n_batches)
-        self.start_time = time.monotonic()
+        self.opt = opt = make_optimizer(model, spec)
+        self.sched = sched = make_schedule(opt, spec, spec.epochs * self.n_batches)
+        if self._resume is not None:
+            self._restore(self._resume)
+        self.start_time, start = time.monotonic(), self.start_epoch
         self._call("on_train_start")
-        for self.epoch in range(spec.epochs):
+        for self.epoch in range(start, spec.epochs):
+            if self.should_stop:
+                break
             t0 = time.monotonic()
             train_mode(model)
             perm = torch.randperm(n, generator=gen)
@@ -129,7 +183,7 @@ class Trainer:
                 self._call("on_batch_end")
                 if self.should_stop:
                     break
-            if self.stop_reason == "cancelled":
+            if self.stop_reason in ("cancelled", "interrupted"):
                 break  # a cut-short epoch is not recorded: history holds whole epochs only
             self.batch = self.n_batches
             row = {"epoch": self.epoch + 1}
