@@ -88,15 +88,25 @@ def cmd_train(args) -> int:
 
     callbacks = () if args.json else (_EpochPrinter(),)
     run = train(kw.pop("data"), callbacks=callbacks, **kw)
-    rec = run.record
+    summary = run_summary(run.record)
+    text = (
+        f"run {run.id} {run.status}: {headline(run.metrics)}, "
+        f"{summary['epochs_completed']} epochs in {summary['train_seconds']}s"
+    )
+    _out(args, summary, text)
+    return 0
+
+
+def run_summary(rec) -> dict:
+    """What `train --json` (and `resume --json`) print for a finished run; a failure is raised."""
     if rec.status == "failed":
         raise (
             LabInputError(rec.error)
             if not rec.error.startswith("internal error")
             else RuntimeError(rec.error)
         )
-    summary = {
-        "run_id": run.id,
+    return {
+        "run_id": rec.id,
         "status": rec.status,
         "task": rec.task,
         "data": rec.data,
@@ -107,12 +117,6 @@ def cmd_train(args) -> int:
             k: v for k, v in rec.metrics.items() if k not in ("per_class", "confusion_matrix")
         },
     }
-    text = (
-        f"run {run.id} {rec.status}: {headline(rec.metrics)}, "
-        f"{rec.epochs_completed} epochs in {rec.train_seconds}s"
-    )
-    _out(args, summary, text)
-    return 0
 
 
 def cmd_evaluate(args) -> None:

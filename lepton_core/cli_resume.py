@@ -3,12 +3,10 @@
 import argparse
 from collections.abc import Callable
 
-from lepton_core.errors import LabInputError
-
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Resume the run in this process and print the same summary as `lepton train`."""
-    from lepton_core.cli import _EpochPrinter, _out
+    from lepton_core.cli import _EpochPrinter, _out, run_summary
     from lepton_core.metrics.headline import headline
     from lepton_core.runs.resume import check_resumable, resume, resume_point
     from lepton_core.runs.store import RunStore
@@ -18,25 +16,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     start = resume_point(store, args.run)
     resume(store, args.run, callbacks=() if args.json else (_EpochPrinter(),))
     rec = store.get(args.run)
-    if rec.status == "failed":
-        raise (
-            LabInputError(rec.error)
-            if not rec.error.startswith("internal")
-            else RuntimeError(rec.error)
-        )
-    summary = {
-        "run_id": rec.id,
-        "status": rec.status,
-        "task": rec.task,
-        "data": rec.data,
-        "model": rec.model,
-        "resumed_from_epoch": start,
-        "epochs_completed": rec.epochs_completed,
-        "train_seconds": rec.train_seconds,
-        "metrics": {
-            k: v for k, v in rec.metrics.items() if k not in ("per_class", "confusion_matrix")
-        },
-    }
+    summary = run_summary(rec) | {"resumed_from_epoch": start}
     text = (
         f"run {rec.id} {rec.status} (resumed after epoch {start}): {headline(rec.metrics)}, "
         f"{rec.epochs_completed} epochs in {rec.train_seconds}s"
