@@ -9,20 +9,29 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from app.components.preset_view import preset  # noqa: E402
 from app.components.sidebar import sidebar  # noqa: E402
 
 st.set_page_config(page_title="Lepton Lab", page_icon=":material/science:", layout="wide")
 
-PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="1 · Data", icon=":material/dataset:"),
-    st.Page("pages/train.py", title="2 · Train", icon=":material/model_training:"),
-    st.Page("pages/evaluate.py", title="3 · Evaluate", icon=":material/analytics:"),
-    st.Page("pages/explain.py", title="4 · Explain", icon=":material/visibility:"),
-    st.Page("pages/generate.py", title="5 · Generate", icon=":material/auto_awesome:"),
-    st.Page("pages/deploy.py", title="6 · Deploy", icon=":material/rocket_launch:"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+NAV = [  # (file, title, icon)
+    ("pages/home.py", "Home", ":material/home:"),
+    ("pages/data.py", "1 · Data", ":material/dataset:"),
+    ("pages/train.py", "2 · Train", ":material/model_training:"),
+    ("pages/evaluate.py", "3 · Evaluate", ":material/analytics:"),
+    ("pages/explain.py", "4 · Explain", ":material/visibility:"),
+    ("pages/generate.py", "5 · Generate", ":material/auto_awesome:"),
+    ("pages/deploy.py", "6 · Deploy", ":material/rocket_launch:"),
+    ("pages/runs.py", "Runs", ":material/history:"),
 ]
+# A workshop preset can hide pages from the menu; they stay registered, so links still resolve.
+PAGES = [
+    st.Page(
+        path, title=title, icon=icon, default=path == "pages/home.py",
+        visibility="visible" if preset().shows(path) else "hidden",
+    )
+    for path, title, icon in NAV
+]  # fmt: skip
 
 page = st.navigation(PAGES)
 slot = st.sidebar.container()

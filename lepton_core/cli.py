@@ -241,6 +241,12 @@ def cmd_compress(args) -> None:
 
 
 def cmd_app(args) -> int:
+    from lepton_core.preset import ENV, load_preset
+
+    if args.preset:
+        os.environ[ENV] = str(Path(args.preset).expanduser().resolve())
+    if os.environ.get(ENV):
+        load_preset(os.environ[ENV])  # a bad file: one line, exit 2, and no server
     app = Path(__file__).resolve().parents[1] / "app"
     cmd = [
         sys.executable, str(app / "launch.py"), "run", str(app / "streamlit_app.py"),
@@ -344,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = add("app", cmd_app, "start the Streamlit app")
     a.add_argument("--port", type=int, default=8501)
     a.add_argument("--address", default="127.0.0.1")
+    a.add_argument("--preset", help="an instructor preset TOML file (also $LEPTON_PRESET)")
     add_resume_parser(add)
     return p
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.components.charts import learning_curves
+from app.components.preset_view import preset
 from app.components.state import executor, store
 from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
@@ -80,11 +81,12 @@ def _final(rec) -> None:
             c2.page_link(
                 "pages/explain.py", label="Explain its decisions →", icon=":material/visibility:"
             )
-            c3.page_link(
-                "pages/deploy.py",
-                label="Try it, shrink it, export it →",
-                icon=":material/rocket_launch:",
-            )
+            if preset().shows("pages/deploy.py"):  # a workshop preset may hide Deploy
+                c3.page_link(
+                    "pages/deploy.py",
+                    label="Try it, shrink it, export it →",
+                    icon=":material/rocket_launch:",
+                )
 
 
 def _interrupted(rec) -> None:

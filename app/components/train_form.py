@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.components.preset_view import control, preset, with_value
 from app.components.runs import describe
 from app.components.state import store
 from lepton_core.data.uploads import MAX_WEIGHTS_BYTES, save_upload_weights
@@ -15,17 +16,31 @@ def model_choice(task: str) -> str:
     """The model selectbox (image data also offers the transfer and generative models)."""
     models = list_models(task) + list_models(GENERATIVE.get(task, "-"))
     preferred = next(m for m in ("cnn", "lstm", "mlp") if m in models)
-    return st.selectbox(
-        "Model",
-        models,
-        index=models.index(preferred),
-        format_func=lambda n: f"{n} — {MODELS.get(n).description}",
+    wanted = preset().defaults.get("model", preferred)
+    if wanted not in models:
+        if "model" in preset().locked:
+            st.error(f"Your instructor set the model to {wanted}, which does not fit this data.")
+            st.stop()
+        wanted = preferred
+    return control(
+        st.container(),
+        "model",
+        wanted,
+        lambda v, off: st.selectbox(
+            "Model",
+            models,
+            index=models.index(v),
+            format_func=lambda n: f"{n} — {MODELS.get(n).description}",
+            disabled=off,
+        ),
     )
 
 
 def model_options_form(model: str, task: str) -> dict:
     """The chosen model's options."""
     options: dict = {}
+    if not preset().shows("model_options"):
+        return options  # the model family's defaults
     if model == "cnn":
         c1, c2, c3, c4 = st.columns(4)
         options["blocks"] = c1.slider("Conv blocks", 1, 4, 3)
@@ -66,22 +81,40 @@ def model_options_form(model: str, task: str) -> dict:
 def training_settings(model: str) -> dict:
     """Keyword arguments for lepton_core.api.make_config (defaults: the model family's own)."""
     defaults = MODELS.get(model).train_defaults
+    cap = preset().limits.get("max_epochs", 200)
     c1, c2, c3, c4 = st.columns(4)
-    epochs = c1.number_input("Epochs", 1, 200, defaults.get("epochs", 15))
-    batch_size = c2.select_slider(
-        "Batch size", [16, 32, 64, 128, 256], defaults.get("batch_size", 64)
-    )
-    lr = c3.select_slider("Learning rate", [1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2], 4e-3)
-    optimizer = c4.selectbox("Optimizer", ["adamw", "adam", "sgd"])
+    first = min(defaults.get("epochs", 15), cap)
+    epochs = control(c1, "epochs", first, lambda v, off: st.number_input(
+        "Epochs", 1, max(cap, v), v, disabled=off,
+        help=f"at most {cap} in this workshop" if "max_epochs" in preset().limits else None,
+    ))  # fmt: skip
+    batch_size = control(c2, "batch_size", defaults.get("batch_size", 64), lambda v, off: (
+        st.select_slider("Batch size", with_value([16, 32, 64, 128, 256], v), v, disabled=off)
+    ))  # fmt: skip
+    lr = control(c3, "lr", 4e-3, lambda v, off: st.select_slider(
+        "Learning rate", with_value([1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2], v), v,
+        disabled=off,
+    ))  # fmt: skip
+    optimizer = control(c4, "optimizer", "adamw", lambda v, off: st.selectbox(
+        "Optimizer", ["adamw", "adam", "sgd"], index=["adamw", "adam", "sgd"].index(v),
+        disabled=off,
+    ))  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
-    schedule = c1.selectbox("LR schedule", ["one-cycle", "cosine", "none"])
-    weight_decay = c2.select_slider("Weight decay", [0.0, 1e-5, 1e-4, 1e-3, 1e-2], 1e-4)
-    seed = c3.number_input(
-        "Seed", 0, 10_000, 0, help="same seed, same data, same settings → same result"
-    )
-    patience = c4.number_input(
-        "Early stopping", 0, 50, 0, help="stop after this many epochs without progress (0 = off)"
-    )
+    schedules = ["one-cycle", "cosine", "none"]
+    schedule = control(c1, "schedule", "one-cycle", lambda v, off: st.selectbox(
+        "LR schedule", schedules, index=schedules.index(v), disabled=off
+    ))  # fmt: skip
+    weight_decay = control(c2, "weight_decay", 1e-4, lambda v, off: st.select_slider(
+        "Weight decay", with_value([0.0, 1e-5, 1e-4, 1e-3, 1e-2], v), v, disabled=off
+    ))  # fmt: skip
+    seed = control(c3, "seed", 0, lambda v, off: st.number_input(
+        "Seed", 0, max(10_000, v), v, disabled=off,
+        help="same seed, same data, same settings → same result",
+    ))  # fmt: skip
+    patience = control(c4, "patience", 0, lambda v, off: st.number_input(
+        "Early stopping", 0, max(50, v), v, disabled=off,
+        help="stop after this many epochs without progress (0 = off)",
+    ))  # fmt: skip
     return dict(
         epochs=int(epochs), batch_size=batch_size, lr=lr, optimizer=optimizer, schedule=schedule,
         weight_decay=weight_decay, seed=int(seed), patience=int(patience),
@@ -97,11 +130,13 @@ def start_from(ds, model: str) -> dict:
     inputs, or an uploaded safetensors state dict. Returns {} (scratch), {"init_from": ...}, plus
     "options" for a run (fine-tuning keeps its architecture), or {"missing": message} while
     nothing usable is chosen."""
+    if not preset().shows("start_from"):
+        return {}
     found = starting_runs(store(), ds)
     runs = {record.id: (record, meta) for record, meta in found if meta["model"] == model}
     choice = st.selectbox(
         "Start from",
-        [SCRATCH, *runs, UPLOAD],
+        [SCRATCH, *runs, *([UPLOAD] if preset().shows("upload") else [])],
         format_func=lambda c: f"run {describe(runs[c][0])}" if c in runs else c,
         help=f"fine-tuning (transfer learning): start from an earlier {model} run's weights "
         "(runs whose inputs have another shape are not listed), or from a file",

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.components.csv_upload import csv_upload_form
 from app.components.data_views import show_images, show_series, show_table
+from app.components.preset_view import preset
 from app.components.state import data_choice, dataset, set_data_choice
 from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
@@ -11,14 +12,17 @@ from lepton_core.errors import LabInputError
 st.title("Data")
 
 source, options, label = data_choice()
-builtins = {d["name"]: d for d in list_datasets()}
+builtins = {d["name"]: d for d in list_datasets() if preset().offers(d["name"])}
 kinds = [
     "Built-in dataset",
     "Upload a .zip of class folders",
     "Upload a folder",
     "Upload a CSV (table or time series)",
 ]
-kind = st.radio("Where does the data come from?", kinds, horizontal=True, key="data_kind")
+if preset().shows("upload"):
+    kind = st.radio("Where does the data come from?", kinds, horizontal=True, key="data_kind")
+else:  # the instructor's preset offers built-in sets only
+    kind = kinds[0]
 
 if kind == kinds[0]:
     names = list(builtins)

@@ -2,7 +2,14 @@
 
 import streamlit as st
 
+from app.components.preset_view import preset, preset_problem
+
 st.title("Lepton Lab")
+if problem := preset_problem():
+    st.warning(problem)
+if preset().welcome:
+    with st.container(border=True):
+        st.markdown(preset().welcome)
 st.markdown(
     "Train a small neural network in your browser, watch it learn, and see **why** it decides. "
     "Start with a built-in dataset or upload your own images, tables or time series."
@@ -47,15 +54,19 @@ steps = [
         "anywhere.",
     ),
 ]
+steps = [step for step in steps if preset().shows(step[0])]
 for row in (steps[:3], steps[3:]):
+    if not row:
+        continue
     for col, (path, label, icon, text) in zip(st.columns(len(row)), row, strict=True):
         with col.container(border=True):
             st.page_link(path, label=label, icon=icon)
             st.caption(text)
 
-st.info(
-    "New here? Go to **1 · Data**: handwritten digits are already selected, "
-    "so you can go straight on."
-)
-if st.button("Start with the digits →", type="primary"):
+if preset().offers("digits"):
+    st.info(
+        "New here? Go to **1 · Data**: handwritten digits are already selected, "
+        "so you can go straight on."
+    )
+if st.button("Start with the digits →" if preset().offers("digits") else "Start →", type="primary"):
     st.switch_page("pages/data.py")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.components.monitor import job_monitor
+from app.components.preset_view import preset, preset_problem
 from app.components.state import data_choice, dataset, executor, set_run_id, store, sync_run_id
 from app.components.train_form import (
     finetune_settings,
@@ -12,6 +13,7 @@ from app.components.train_form import (
     training_settings,
 )
 from lepton_core.api import make_config
+from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
 from lepton_core.finetune import check_init
 from lepton_core.models.summary import describe_model
@@ -20,6 +22,12 @@ from lepton_core.tasks import run_task
 st.title("Train")
 
 source, options, label = data_choice()
+if problem := preset_problem():
+    st.warning(problem)
+if source in {d["name"] for d in list_datasets()} and not preset().offers(source):
+    st.info(f"Your instructor's workshop does not use **{label}**: choose its data first.")
+    st.page_link("pages/data.py", label="Choose the data", icon=":material/dataset:")
+    st.stop()
 try:
     ds = dataset(source, options)
 except LabInputError as e:
@@ -91,6 +99,7 @@ with st.expander("Settings for a new run" if run else "Settings", expanded=not b
 
 if start:
     try:
+        preset().check(model, train_kwargs)  # locks and limits hold whatever the widgets sent
         config = make_config(
             source, model=model, model_options=model_options, data_options=options,
             augment=augment, **train_kwargs,
