@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from app.components.preset_view import control, preset, with_value
+from app.components.preset_view import preset, with_value
 from app.components.runs import describe
+from app.components.share_link import linked_option, linked_value, setting
 from app.components.state import store
 from lepton_core.data.uploads import MAX_WEIGHTS_BYTES, save_upload_weights
 from lepton_core.errors import LabInputError
@@ -17,12 +18,14 @@ def model_choice(task: str) -> str:
     models = list_models(task) + list_models(GENERATIVE.get(task, "-"))
     preferred = next(m for m in ("cnn", "lstm", "mlp") if m in models)
     wanted = preset().defaults.get("model", preferred)
+    if linked_value("model") in models:
+        wanted = linked_value("model")
     if wanted not in models:
         if "model" in preset().locked:
             st.error(f"Your instructor set the model to {wanted}, which does not fit this data.")
             st.stop()
         wanted = preferred
-    return control(
+    return setting(
         st.container(),
         "model",
         wanted,
@@ -36,34 +39,52 @@ def model_choice(task: str) -> str:
     )
 
 
+STEPS = [round(i * 0.05, 2) for i in range(13)]  # the dropout sliders' values
+LIKELIHOODS = ["gaussian", "bernoulli"]
+LATENTS = [2, 4, 8, 16, 32, 64]
+BETAS = [0.25, 0.5, 1.0, 2.0, 4.0]
+
+
 def model_options_form(model: str, task: str) -> dict:
     """The chosen model's options."""
     options: dict = {}
+
+    def opt(name: str, default, allowed):  # the shared link's value, where the form offers it
+        return linked_option(model, name, default, allowed)
+
     if not preset().shows("model_options"):
         return options  # the model family's defaults
     if model == "cnn":
         c1, c2, c3, c4 = st.columns(4)
-        options["blocks"] = c1.slider("Conv blocks", 1, 4, 3)
-        options["channels"] = c2.select_slider("First-block channels", [8, 16, 32, 64], 16)
-        options["dropout"] = c3.slider("Dropout", 0.0, 0.6, 0.2, 0.05)
-        options["batch_norm"] = c4.toggle("Batch norm", True)
+        options["blocks"] = c1.slider("Conv blocks", 1, 4, opt("blocks", 3, range(1, 5)))
+        options["channels"] = c2.select_slider(
+            "First-block channels", [8, 16, 32, 64], opt("channels", 16, [8, 16, 32, 64])
+        )
+        options["dropout"] = c3.slider("Dropout", 0.0, 0.6, opt("dropout", 0.2, STEPS), 0.05)
+        options["batch_norm"] = c4.toggle("Batch norm", opt("batch_norm", True, (True, False)))
     elif model in ("lstm", "gru"):
         c1, c2, c3 = st.columns(3)
-        options["hidden"] = c1.select_slider("Hidden size", [8, 16, 32, 64, 128], 64)
-        options["layers"] = c2.slider("Layers", 1, 3, 1)
+        options["hidden"] = c1.select_slider(
+            "Hidden size", [8, 16, 32, 64, 128], opt("hidden", 64, [8, 16, 32, 64, 128])
+        )
+        options["layers"] = c2.slider("Layers", 1, 3, opt("layers", 1, (1, 2, 3)))
         if options["layers"] > 1:
-            options["dropout"] = c3.slider("Dropout between layers", 0.0, 0.5, 0.0, 0.05)
+            options["dropout"] = c3.slider(
+                "Dropout between layers", 0.0, 0.5, opt("dropout", 0.0, STEPS[:11]), 0.05
+            )
     elif model == "vae":
         c1, c2, c3 = st.columns(3)
         options["latent_dim"] = c1.select_slider(
-            "Latent size", [2, 4, 8, 16, 32, 64], 2, help="2 can be drawn as a map directly"
-        )
+            "Latent size", LATENTS, opt("latent_dim", 2, LATENTS),
+            help="2 can be drawn as a map directly",
+        )  # fmt: skip
         options["beta"] = c2.select_slider(
-            "β (KL weight)", [0.25, 0.5, 1.0, 2.0, 4.0], 1.0,
+            "β (KL weight)", BETAS, opt("beta", 1.0, BETAS),
             help="above 1: a smoother, more disentangled latent space; blurrier images",
         )  # fmt: skip
         options["likelihood"] = c3.selectbox(
-            "Likelihood", ["gaussian", "bernoulli"],
+            "Likelihood", LIKELIHOODS,
+            index=LIKELIHOODS.index(opt("likelihood", "gaussian", LIKELIHOODS)),
             help="gaussian (squared error) suits grey and colour pixels; bernoulli (binary "
             "cross-entropy) suits near black-and-white images",
         )  # fmt: skip
@@ -73,8 +94,8 @@ def model_options_form(model: str, task: str) -> dict:
         width = c1.select_slider("Hidden units", [16, 32, 64, 128, 256, 512], 32 if rows else 256)
         depth = c2.slider("Hidden layers", 1, 4, 1 if rows else 2)
         options["hidden"] = [max(8, width // 2**i) for i in range(depth)]
-        options["dropout"] = c3.slider("Dropout", 0.0, 0.6, 0.2, 0.05)
-        options["batch_norm"] = c4.toggle("Batch norm", rows)
+        options["dropout"] = c3.slider("Dropout", 0.0, 0.6, opt("dropout", 0.2, STEPS), 0.05)
+        options["batch_norm"] = c4.toggle("Batch norm", opt("batch_norm", rows, (True, False)))
     return options
 
 
@@ -84,34 +105,34 @@ def training_settings(model: str) -> dict:
     cap = preset().limits.get("max_epochs", 200)
     c1, c2, c3, c4 = st.columns(4)
     first = min(defaults.get("epochs", 15), cap)
-    epochs = control(c1, "epochs", first, lambda v, off: st.number_input(
+    epochs = setting(c1, "epochs", first, lambda v, off: st.number_input(
         "Epochs", 1, max(cap, v), v, disabled=off,
         help=f"at most {cap} in this workshop" if "max_epochs" in preset().limits else None,
     ))  # fmt: skip
-    batch_size = control(c2, "batch_size", defaults.get("batch_size", 64), lambda v, off: (
+    batch_size = setting(c2, "batch_size", defaults.get("batch_size", 64), lambda v, off: (
         st.select_slider("Batch size", with_value([16, 32, 64, 128, 256], v), v, disabled=off)
     ))  # fmt: skip
-    lr = control(c3, "lr", 4e-3, lambda v, off: st.select_slider(
+    lr = setting(c3, "lr", 4e-3, lambda v, off: st.select_slider(
         "Learning rate", with_value([1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2], v), v,
         disabled=off,
     ))  # fmt: skip
-    optimizer = control(c4, "optimizer", "adamw", lambda v, off: st.selectbox(
+    optimizer = setting(c4, "optimizer", "adamw", lambda v, off: st.selectbox(
         "Optimizer", ["adamw", "adam", "sgd"], index=["adamw", "adam", "sgd"].index(v),
         disabled=off,
     ))  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
     schedules = ["one-cycle", "cosine", "none"]
-    schedule = control(c1, "schedule", "one-cycle", lambda v, off: st.selectbox(
+    schedule = setting(c1, "schedule", "one-cycle", lambda v, off: st.selectbox(
         "LR schedule", schedules, index=schedules.index(v), disabled=off
     ))  # fmt: skip
-    weight_decay = control(c2, "weight_decay", 1e-4, lambda v, off: st.select_slider(
+    weight_decay = setting(c2, "weight_decay", 1e-4, lambda v, off: st.select_slider(
         "Weight decay", with_value([0.0, 1e-5, 1e-4, 1e-3, 1e-2], v), v, disabled=off
     ))  # fmt: skip
-    seed = control(c3, "seed", 0, lambda v, off: st.number_input(
+    seed = setting(c3, "seed", 0, lambda v, off: st.number_input(
         "Seed", 0, max(10_000, v), v, disabled=off,
         help="same seed, same data, same settings → same result",
     ))  # fmt: skip
-    patience = control(c4, "patience", 0, lambda v, off: st.number_input(
+    patience = setting(c4, "patience", 0, lambda v, off: st.number_input(
         "Early stopping", 0, max(50, v), v, disabled=off,
         help="stop after this many epochs without progress (0 = off)",
     ))  # fmt: skip

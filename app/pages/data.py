@@ -5,12 +5,14 @@ import streamlit as st
 from app.components.csv_upload import csv_upload_form
 from app.components.data_views import show_images, show_series, show_table
 from app.components.preset_view import preset
+from app.components.share_link import apply_link
 from app.components.state import data_choice, dataset, set_data_choice
 from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
 
 st.title("Data")
 
+apply_link()  # a shared link chooses the data (and the Train form's start)
 source, options, label = data_choice()
 builtins = {d["name"]: d for d in list_datasets() if preset().offers(d["name"])}
 kinds = [

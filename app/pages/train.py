@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.components.monitor import job_monitor
 from app.components.preset_view import preset, preset_problem
+from app.components.share_link import apply_link, share_control
 from app.components.state import data_choice, dataset, executor, set_run_id, store, sync_run_id
 from app.components.train_form import (
     finetune_settings,
@@ -21,6 +22,7 @@ from lepton_core.tasks import run_task
 
 st.title("Train")
 
+apply_link()  # a shared link (?data=...&model=...) chooses the data and the form's start
 source, options, label = data_choice()
 if problem := preset_problem():
     st.warning(problem)
@@ -96,6 +98,7 @@ with st.expander("Settings for a new run" if run else "Settings", expanded=not b
         disabled=busy or "missing" in origin,
         help="one run at a time per session: cancel or wait for the current one" if busy else None,
     )
+share_control(source, options, model, model_options, train_kwargs)
 
 if start:
     try:
