@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test bench lint format clean
+.PHONY: setup run test bench bench-memory lint format clean
 
 setup: .venv/.installed
 
@@ -24,6 +24,9 @@ bench: setup
 	$(PY) bench/explain.py
 	$(PY) bench/compress.py
 	$(PY) bench/deploy.py
+
+bench-memory: setup  # 5-9 minutes: 20 browser sessions against one server
+	$(PY) bench/memory.py
 
 lint: setup
 	.venv/bin/ruff check .
