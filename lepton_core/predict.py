@@ -47,13 +47,14 @@ class Predictor:
     @classmethod
     def from_run(cls, run) -> "Predictor":
         """Load the run's best checkpoint and its saved preprocessing."""
-        meta = json.loads((run.folder / "model.json").read_text())
+        model = run.model()  # its meta is the run's model.json, already read
+        meta = model.meta
         path = run.folder / "preprocessing.json"
         pre = json.loads(path.read_text()) if path.exists() else {}
         if meta["task"].startswith("image"):
             data = run.config.data
             pre = {"preshrink": preshrink_size(data.source, data.options, meta["input_shape"][-1])}
-        return cls(run.model(), meta, pre)
+        return cls(model, meta, pre)
 
     def inputs(self, raw) -> torch.Tensor:
         """The model's input batch for raw inputs of this run's kind."""
