@@ -11,6 +11,7 @@ if str(ROOT) not in sys.path:
 
 from app.components.preset_view import preset  # noqa: E402
 from app.components.sidebar import sidebar  # noqa: E402
+from app.components.state import workspace  # noqa: E402
 
 st.set_page_config(page_title="Lepton Lab", page_icon=":material/science:", layout="wide")
 
@@ -34,6 +35,7 @@ PAGES = [
 ]  # fmt: skip
 
 page = st.navigation(PAGES)
+workspace()  # a private workspace's id goes in the URL before the page draws
 slot = st.sidebar.container()
 try:
     page.run()

@@ -38,7 +38,7 @@ def train(
 
         check_init(config, ds, store)
     config.task = ds.task
-    run_id = store.create_run(config)
+    run_id = store.create_run(config, in_process=True)
     run_job(store, run_id, callbacks, dataset=ds)
     return load_run(run_id, store)
 

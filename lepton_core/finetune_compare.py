@@ -51,10 +51,13 @@ def comparison(store: RunStore, run_id: str) -> list[dict]:
     return rows
 
 
-def starting_runs(store: RunStore, ds, limit: int = 200) -> list[tuple]:
-    """(record, model meta) of finished runs whose model takes this data's inputs."""
+def starting_runs(
+    store: RunStore, ds, limit: int = 200, workspace: str | None = None
+) -> list[tuple]:
+    """(record, model meta) of finished runs (that `workspace` sees) whose model takes this
+    data's inputs."""
     found = []
-    for record in store.list_runs(limit=limit):
+    for record in store.list_runs(limit=limit, workspace=workspace):
         folder = store.folder(record.id)
         if not (folder / "checkpoint.safetensors").exists() or record.status in (
             "queued",

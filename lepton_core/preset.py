@@ -26,8 +26,30 @@ SETTINGS: dict[str, type | tuple[type, ...]] = {
 CONTROLS = (*SETTINGS, "upload", "model_options", "start_from")
 # pages a preset may hide (Home, Data and Train are the lab's path and always shown)
 PAGES = tuple(f"pages/{p}.py" for p in ("evaluate", "explain", "generate", "deploy", "runs"))
-LIMITS = {"max_epochs": 1000, "max_batch_size": 4096}
-KEYS = ("datasets", "defaults", "locked", "hidden_pages", "hidden_controls", "limits", "welcome")
+LIMITS = {
+    "max_epochs": 1000,
+    "max_batch_size": 4096,
+    "max_wall_minutes": 1440,
+    "max_dataset_mb": 65536,
+}
+KEYS = (
+    "datasets",
+    "defaults",
+    "locked",
+    "hidden_pages",
+    "hidden_controls",
+    "limits",
+    "welcome",
+    "workshop",
+)
+# [workshop]: private workspaces, the instructor's workspace name, per-workspace quotas
+WORKSHOP = {
+    "private_workspaces": bool,
+    "instructor": str,
+    "max_runs": int,
+    "max_upload_mb": int,
+    "max_age_days": int,
+}
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,8 @@ class Preset:
     locked: frozenset[str] = frozenset()  # settings that keep their default
     hidden_pages: frozenset[str] = frozenset()  # e.g. "pages/deploy.py"
     hidden_controls: frozenset[str] = frozenset()  # e.g. "upload", "optimizer"
-    limits: dict = field(default_factory=dict)  # max_epochs, max_batch_size
+    limits: dict = field(default_factory=dict)  # max_epochs, max_batch_size, per-job caps
+    workshop: dict = field(default_factory=dict)  # see WORKSHOP
     welcome: str = ""  # markdown shown on Home
     path: str = ""  # the file it was read from ("" = no preset)
 
@@ -120,6 +143,30 @@ def _limits(path: Path, data: dict, defaults: dict) -> dict:
     return dict(limits)
 
 
+def _workshop(path: Path, data: dict) -> dict:
+    table = data.get("workshop", {})
+    if not isinstance(table, dict):
+        raise _fail(path, "workshop", "must be a table")
+    for key, value in table.items():
+        kind = WORKSHOP.get(key)
+        if kind is None:
+            raise _fail(path, f"workshop.{key}", f"unknown (known: {', '.join(WORKSHOP)})")
+        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+            raise _fail(
+                path,
+                f"workshop.{key}",
+                f"must be {'a whole number >= 0' if kind is int else kind.__name__}",
+            )
+    if "instructor" in table:
+        from lepton_core.runs.workspaces import workspace_name
+
+        try:
+            table = {**table, "instructor": workspace_name(table["instructor"])}
+        except LabInputError as e:
+            raise _fail(path, "workshop.instructor", str(e)) from None
+    return dict(table)
+
+
 def parse_preset(data: dict, path: Path) -> Preset:
     """A Preset from parsed TOML; LabInputError naming the key and the file on any problem."""
     from lepton_core.data import list_datasets
@@ -145,6 +192,7 @@ def parse_preset(data: dict, path: Path) -> Preset:
         hidden_controls=_names(path, data, "hidden_controls", CONTROLS),
         limits=_limits(path, data, defaults),
         welcome=welcome.strip(),
+        workshop=_workshop(path, data),
         path=str(path),
     )
 

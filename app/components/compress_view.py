@@ -10,40 +10,39 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app.components.charts import LAYOUT
+from app.i18n import t
 from lepton_core.compress import compare_variants, compressed_folder, last_comparison
 from lepton_core.errors import LabInputError
 
 if TYPE_CHECKING:
     from lepton_core.runs import Run
 
-METHODS = {"int8": "Int8 quantization", "prune": "Magnitude pruning"}
-HONEST_PRUNING = (
-    "**About pruning.** Pruned weights are zeros stored in the same dense tensors: the file is "
-    "just as big and the model just as slow, because every zero is still stored and multiplied. "
-    "What changes is the non-zero count (how much of the network the task needs) and the zipped "
-    "size (zeros compress well). Speed-ups need sparse kernels or structured pruning."
-)
+METHODS = ("int8", "prune")  # shown as compress_view.method.<name>
+
+
+def _col(name: str) -> str:
+    return t(f"compress_view.column.{name}")
 
 
 def _score_column(rows: list[dict]) -> tuple[str, str]:
-    return ("accuracy", "Test accuracy") if rows[0]["accuracy"] is not None else (
-        "test_mae", "Test MAE (lower is better)"
+    return ("accuracy", t("compress_view.score_accuracy")) if rows[0]["accuracy"] is not None else (
+        "test_mae", t("compress_view.score_mae")
     )  # fmt: skip
 
 
 def _table(rows: list[dict]) -> pd.DataFrame:
     key, title = _score_column(rows)
     return pd.DataFrame([{
-        "Variant": r["label"],
-        "Runs on": r["runtime"],
+        _col("variant"): r["label"],
+        _col("runs_on"): r["runtime"],
         title: round(r[key], 4),  # the score first: it must not scroll out of sight
-        "Size on disk (kB)": round(r["size_bytes"] / 1000, 1),
-        "× original": round(r["size_vs_original"], 3),
-        "Zipped (kB)": round(r["zipped_bytes"] / 1000, 1),
-        "Non-zero weights": f"{r['nonzero']:,} of {r['weights']:,}",
-        "Latency batch 1 (ms)": round(r["latency_ms_batch1"], 3),
-        "Latency batch 64 (ms)": round(r["latency_ms_batch64"], 2),
-        "Files": ", ".join(r["files"]),
+        _col("size"): round(r["size_bytes"] / 1000, 1),
+        _col("vs_original"): round(r["size_vs_original"], 3),
+        _col("zipped"): round(r["zipped_bytes"] / 1000, 1),
+        _col("nonzero"): t("compress_view.nonzero_of", nonzero=r["nonzero"], weights=r["weights"]),
+        _col("latency1"): round(r["latency_ms_batch1"], 3),
+        _col("latency64"): round(r["latency_ms_batch64"], 2),
+        _col("files"): ", ".join(r["files"]),
     } for r in rows])  # fmt: skip
 
 
@@ -57,7 +56,7 @@ def _size_figure(rows: list[dict]) -> go.Figure:
             marker=dict(size=[9, 14], symbol=["circle-open", "circle"]),
             hovertemplate=f"{r['label']}<br>%{{x:.1f}} kB<br>{title}: %{{y:.4g}}<extra></extra>",
         ))  # fmt: skip
-    fig.update_layout(title="Size and score (open: zipped, filled: on disk)",
+    fig.update_layout(title=t("compress_view.size_title"),
                       xaxis_title="kB", yaxis_title=title, **LAYOUT)  # fmt: skip
     fig.update_layout(height=360, legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(rangemode="tozero")
@@ -69,12 +68,14 @@ def _size_figure(rows: list[dict]) -> go.Figure:
 def _latency_figure(rows: list[dict], threads: int) -> go.Figure:
     labels = [r["label"] for r in rows]
     fig = go.Figure([
-        go.Bar(name=f"batch {b}", y=labels, x=[r[f"latency_ms_batch{b}"] for r in rows],
+        go.Bar(name=t("compress_view.batch", b=b), y=labels,
+               x=[r[f"latency_ms_batch{b}"] for r in rows],
                orientation="h", hovertemplate="%{y}: %{x:.3g} ms<extra></extra>")
         for b in (1, 64)
     ])  # fmt: skip
-    fig.update_layout(title=f"CPU latency per call ({threads} threads, median)",
-                      xaxis_title="ms (log scale)", barmode="group", **LAYOUT)  # fmt: skip
+    fig.update_layout(title=t("compress_view.latency_title", threads=threads),
+                      xaxis_title=t("compress_view.log_axis"),
+                      barmode="group", **LAYOUT)  # fmt: skip
     fig.update_layout(height=360, legend=dict(orientation="h", y=-0.25))
     fig.update_xaxes(type="log", dtick=1)  # ticks at 0.1, 1, 10 ms only
     fig.update_yaxes(autorange="reversed")
@@ -96,7 +97,8 @@ def _int8_download(run: "Run", rows: list[dict]) -> None:
             for f in files:
                 zf.write(f, Path(f).name)
         data, name = buffer.getvalue(), f"{run.id}-int8.zip"
-    st.download_button(f"Int8 model ({', '.join(row['files'])})", data, name,
+    label = t("compress_view.int8_download", files=", ".join(row["files"]))
+    st.download_button(label, data, name,
                        "application/octet-stream", icon=":material/download:",
                        key="compress-int8-download")  # fmt: skip
 
@@ -107,18 +109,15 @@ def _show(run: "Run", comparison: dict) -> None:
     c1, c2 = st.columns(2)
     c1.plotly_chart(_size_figure(rows), key="compress-size-chart")
     c2.plotly_chart(_latency_figure(rows, comparison["torch_threads"]), key="compress-lat-chart")
-    with st.expander("What each variant is"):
+    with st.expander(t("compress_view.what_each")):
         st.markdown("\n".join(f"- **{r['label']}:** {r['note']}" for r in rows))
     if any(r["variant"].startswith("pruned") for r in rows):
-        st.info(HONEST_PRUNING)
-    st.caption(
-        "Latency is the median of repeated calls on this server's CPU, the variants taking "
-        "turns; a busy machine makes it noisy, so compare variants within one table."
-    )
+        st.info(t("compress_view.honest_pruning"))
+    st.caption(t("compress_view.latency_caption"))
     d1, d2 = st.columns(2)
     with d1:
         _int8_download(run, rows)
-    d2.download_button("Comparison table (CSV)", _table(rows).to_csv(index=False).encode(),
+    d2.download_button(t("compress_view.csv_download"), _table(rows).to_csv(index=False).encode(),
                        f"{run.id}-compression.csv", "text/csv", icon=":material/download:",
                        key="compress-csv-download")  # fmt: skip
 
@@ -126,34 +125,32 @@ def _show(run: "Run", comparison: dict) -> None:
 def show_compress(run: "Run") -> None:
     """Choose methods, build and measure the variants, then show the table, charts, downloads."""
     if run.record.task == "image-generation":
-        st.info("Compression is measured on test accuracy or error; a VAE has neither.")
+        st.info(t("compress_view.vae_info"))
         return
-    st.caption(
-        "Make the model smaller and see what it costs: every variant is timed on this CPU and "
-        "scored on the run's test split."
-    )
-    methods = st.multiselect("Methods", list(METHODS), default=list(METHODS),
-                             format_func=METHODS.get, key="compress-methods")  # fmt: skip
+    st.caption(t("compress_view.intro"))
+    names = {m: t(f"compress_view.method.{m}") for m in METHODS}  # looked up now, in this session
+    methods = st.multiselect(t("compress_view.methods"), METHODS, default=list(METHODS),
+                             format_func=names.get, key="compress-methods")  # fmt: skip
     c1, c2 = st.columns(2)
-    sparsity = c1.slider("Pruning: share of weights set to zero", 0.1, 0.95, 0.5, 0.05,
+    sparsity = c1.slider(t("compress_view.sparsity"), 0.1, 0.95, 0.5, 0.05,
                          disabled="prune" not in methods, key="compress-sparsity")  # fmt: skip
-    epochs = c2.number_input("Fine-tune epochs after pruning", 0, 10, 0,
+    epochs = c2.number_input(t("compress_view.epochs"), 0, 10, 0,
                              disabled="prune" not in methods, key="compress-epochs",
-                             help="Training with the zeros kept wins back accuracy.")  # fmt: skip
-    if st.button("Compress and compare", type="primary", disabled=not methods,
+                             help=t("compress_view.epochs_help"))  # fmt: skip
+    if st.button(t("compress_view.go"), type="primary", disabled=not methods,
                  key="compress-go"):  # fmt: skip
-        with st.status("Compressing…", expanded=True) as status:
-            bar = st.progress(0.0, text="Starting…")
+        with st.status(t("compress_view.compressing"), expanded=True) as status:
+            bar = st.progress(0.0, text=t("compress_view.starting"))
             try:
                 compare_variants(run, sparsity, int(epochs), methods=tuple(methods),
                                  progress=lambda f, text: bar.progress(f, text=text))  # fmt: skip
             except LabInputError as e:
-                status.update(label="Could not compress", state="error")
+                status.update(label=t("compress_view.failed"), state="error")
                 st.error(str(e))
                 return
-            status.update(label="Compressed and measured", state="complete", expanded=False)
+            status.update(label=t("compress_view.done"), state="complete", expanded=False)
     comparison = last_comparison(run)
     if comparison is None:
-        st.info("No comparison yet: choose methods and press **Compress and compare**.")
+        st.info(t("compress_view.no_comparison"))
         return
     _show(run, comparison)

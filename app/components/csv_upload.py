@@ -2,12 +2,18 @@
 
 import streamlit as st
 
-from app.components.state import set_data_choice
+from app.components.state import set_data_choice, upload_folder
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
-DELIMITERS = {",": "comma ,", ";": "semicolon ;", "\t": "tab", "|": "pipe |"}
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # -> csv_upload.delimiters
 ENCODINGS = ["utf-8", "utf-8-sig", "gbk", "latin-1"]
-TABLE, SERIES = "a table: one row per example", "a time series: one row per point in time"
+TASKS = ["tabular-classification", "tabular-regression"]
+
+
+def delimiter_name(delimiter: str) -> str:
+    """A delimiter as the user reads it ("semicolon ;")."""
+    return t(f"csv_upload.delimiters.{DELIMITERS[delimiter]}")
 
 
 def _pick(label: str, options: list, detected, **kw):
@@ -20,51 +26,63 @@ def csv_upload_form() -> None:
     from lepton_core.data.csv_reader import CsvFormat, read_csv, sniff_csv
     from lepton_core.data.uploads import save_upload_csv
 
-    up = st.file_uploader("CSV file", type=["csv", "tsv", "txt"], key="csv_upload")
+    up = st.file_uploader(t("csv_upload.file"), type=["csv", "tsv", "txt"], key="csv_upload")
     if up is None:
         return
     try:
         data = up.getvalue()
-        path = save_upload_csv(data)
+        path = save_upload_csv(data, folder=upload_folder(len(data)))
         fmt = sniff_csv(data)
     except LabInputError as e:
-        st.error(f"Upload refused: {e}")
+        st.error(t("csv_upload.refused", error=e))
         return
     c1, c2, c3 = st.columns(3)
-    encoding = c1.selectbox("Encoding", list(dict.fromkeys([fmt.encoding, *ENCODINGS])))
+    encoding = c1.selectbox(
+        t("csv_upload.encoding"), list(dict.fromkeys([fmt.encoding, *ENCODINGS]))
+    )
+    names = {d: delimiter_name(d) for d in DELIMITERS}  # in this session's language, now
     with c2:
-        delimiter = _pick("Delimiter", list(DELIMITERS), fmt.delimiter, format_func=DELIMITERS.get)
+        delimiter = _pick(
+            t("csv_upload.delimiter"), list(DELIMITERS), fmt.delimiter, format_func=names.get
+        )
     with c3:
-        decimal = _pick("Decimal mark", [".", ","], fmt.decimal)
+        decimal = _pick(t("csv_upload.decimal"), [".", ","], fmt.decimal)
     try:
         df, fmt = read_csv(data, CsvFormat(encoding, delimiter, decimal))
     except LabInputError as e:
-        st.error(f"Could not read the file: {e}")
+        st.error(t("csv_upload.unreadable", error=e))
         return
-    st.caption(f"Detected: {fmt.encoding}, delimiter {DELIMITERS[fmt.delimiter]}, decimal "
-               f"'{fmt.decimal}'. Preview of the first rows:")  # fmt: skip
+    st.caption(
+        t(
+            "csv_upload.detected",
+            encoding=fmt.encoding,
+            delimiter=delimiter_name(fmt.delimiter),
+            decimal=fmt.decimal,
+        )
+    )
     st.dataframe(df.head(8), hide_index=True)
     columns = [str(c) for c in df.columns]
-    kind = st.radio("This file is", [TABLE, SERIES], horizontal=True, key="csv_kind")
-    target = st.selectbox("Target column: what the model should predict", columns,
-                          index=len(columns) - 1)  # fmt: skip
+    table, series = t("csv_upload.kind_table"), t("csv_upload.kind_series")
+    kind = st.radio(t("csv_upload.kind"), [table, series], horizontal=True, key="csv_kind")
+    target = st.selectbox(t("csv_upload.target"), columns, index=len(columns) - 1)
     options = {"target": target} | fmt.to_dict()
-    if kind == TABLE:
-        task = st.selectbox("Task", ["infer from the target", "tabular-classification",
-                                     "tabular-regression"])  # fmt: skip
-        if task != "infer from the target":
+    if kind != series:
+        infer = t("csv_upload.infer_task")
+        task = st.selectbox(t("csv_upload.task"), [infer, *TASKS])
+        if task != infer:
             options["task"] = task
     else:
         c1, c2, c3, c4 = st.columns(4)
-        date_col = c1.selectbox("Date/time column", ["find it", *columns])
+        find = t("csv_upload.find_date")
+        date_col = c1.selectbox(t("csv_upload.date_column"), [find, *columns])
         options |= {
             "task": "forecasting",
-            "lookback": int(c2.number_input("Lookback (steps seen)", 2, 500, 24)),
-            "horizon": int(c3.number_input("Horizon (steps predicted)", 1, 100, 1)),
+            "lookback": int(c2.number_input(t("csv_upload.lookback"), 2, 500, 24)),
+            "horizon": int(c3.number_input(t("csv_upload.horizon"), 1, 100, 1)),
         }
-        season = int(c4.number_input("Season length (0 = none)", 0, 1000, 0))
+        season = int(c4.number_input(t("csv_upload.season"), 0, 1000, 0))
         if season:
             options["season_length"] = season
-        if date_col != "find it":
+        if date_col != find:
             options["date_column"] = date_col
     set_data_choice(str(path), options, up.name)

@@ -1,22 +1,31 @@
 """The Deploy page's "Export" tab: build a format, see how it was checked, download it, run it."""
 
+from collections.abc import Iterator, Mapping
+
 import streamlit as st
 
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
-FORMATS = {
-    "bundle": "Bundle: model, preprocessing and predict.py (runs anywhere with Python)",
-    "onnx": "ONNX model (onnxruntime, in any language)",
-    "safetensors": "safetensors weights + JSON (PyTorch, Lepton Lab)",
-}
-WHAT = {
-    "bundle": "A zip with the model as ONNX, its preprocessing, a predict.py that takes image "
-    "files or CSV files as they are, a README and a model card.",
-    "onnx": "The network alone, as ONNX with a variable batch size. Inputs must be prepared as "
-    "the app prepares them (the bundle's predict.py does that).",
-    "safetensors": "The checkpoint the app itself uses (safe to load: no pickle), with the JSON "
-    "that says how to build the network.",
-}
+
+class _FormatLabels(Mapping[str, str]):
+    """Format name -> its label in the session's language, looked up on each access."""
+
+    NAMES = ("bundle", "onnx", "safetensors")
+
+    def __getitem__(self, fmt: str) -> str:
+        if fmt not in self.NAMES:
+            raise KeyError(fmt)
+        return t(f"export_view.format_label.{fmt}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+FORMATS = _FormatLabels()  # and what each holds: export_view.what.<name>
 
 
 def show_export(run) -> None:
@@ -25,16 +34,21 @@ def show_export(run) -> None:
 
     vae = run.config.task == "image-generation"
     formats = [f for f in FORMATS if not (vae and f == "bundle")]
+    labels = dict(FORMATS)  # looked up now, in this session's language
     fmt = st.radio(
-        "Format", formats, format_func=FORMATS.get, key=f"export-format-{run.id}", horizontal=True
+        t("export_view.format"),
+        formats,
+        format_func=labels.get,
+        key=f"export-format-{run.id}",
+        horizontal=True,
     )
-    st.caption(WHAT[fmt])
+    st.caption(t(f"export_view.what.{fmt}"))
     if vae:
-        st.caption("A VAE has no bundle: it draws images rather than predicting from inputs.")
+        st.caption(t("export_view.vae_no_bundle"))
     folder = export_folder(run, fmt)
     again = folder.is_dir()
     if st.button(
-        f"{'Build again' if again else 'Build'}: {fmt}",
+        t("export_view.build_again" if again else "export_view.build", fmt=fmt),
         key=f"export-build-{run.id}-{fmt}",
         type="secondary" if again else "primary",
     ):
@@ -43,7 +57,7 @@ def show_export(run) -> None:
     if folder.is_dir():
         _show(run, fmt, folder)
     else:
-        st.caption("Nothing built yet in this format.")
+        st.caption(t("export_view.nothing"))
 
 
 def _build(run, fmt: str) -> bool:
@@ -51,12 +65,12 @@ def _build(run, fmt: str) -> bool:
     from lepton_core.export.onnx import ExportParityError
     from lepton_core.export.stored import build_stored
 
-    checked = "and checking it on the test split " if fmt != "safetensors" else ""
-    with st.spinner(f"Exporting {checked}…"):
+    busy = "export_view.exporting" if fmt == "safetensors" else "export_view.exporting_checked"
+    with st.spinner(t(busy)):
         try:
             build_stored(run, fmt)
         except (LabInputError, ExportParityError) as e:
-            st.error(f"Export refused: {e}")
+            st.error(t("export_view.refused", error=e))
             return False
     return True
 
@@ -74,10 +88,10 @@ def _show(run, fmt: str, folder) -> None:
     if parity:
         _parity(parity)
     else:
-        st.info("These are the very weights the app uses, so the predictions are the same.")
+        st.info(t("export_view.same_weights"))
     name, data = download(folder, fmt, run.id)
     st.download_button(
-        f"Download {name}",
+        t("export_view.download", name=name),
         data,  # read only when clicked: a bundle can be tens of MB
         file_name=name,
         mime="application/zip",
@@ -87,23 +101,20 @@ def _show(run, fmt: str, folder) -> None:
     )
     meta = json.loads((run.folder / "model.json").read_text())
     kind = bundle_kind(meta["task"])
-    st.markdown("**How to run it**")
+    st.markdown(t("export_view.how_to_run"))
     st.markdown(how_to_run(fmt, kind, meta["input_shape"], folder=name.removesuffix(".zip")))
     card = bundled_card(folder) if fmt == "bundle" else None
-    with st.expander("Model card", expanded=fmt == "bundle"):
+    with st.expander(t("export_view.model_card"), expanded=fmt == "bundle"):
         st.markdown(_smaller_headings(card or model_card(run, parity=parity)))
 
 
 def _parity(parity: dict) -> None:
     """The ONNX check in plain words."""
     n = parity["checked_examples"]
-    st.markdown(
-        f"Checked against the app's model on all **{n} test examples**: the outputs differ "
-        f"by at most **{parity['max_abs_diff']:.1e}** (max |difference|)."
-    )
+    st.markdown(t("export_view.parity", n=n, diff=parity["max_abs_diff"]))
     agree = parity.get("class_agreement")
     if agree is not None:
-        st.success(f"Predicted classes agree on {agree:.0%} of {n} test examples.")
+        st.success(t("export_view.agree", agree=agree, n=n))
 
 
 def _smaller_headings(markdown: str) -> str:

@@ -5,25 +5,33 @@ import streamlit as st
 
 from app.components.charts import LAYOUT
 from app.components.state import store
+from app.i18n import t
 from lepton_core.finetune_compare import comparison
 
-LABELS = {"test_accuracy": "Test accuracy", "test_mae": "Test MAE", "test_recon_sse": "Test error"}
+METRICS = ("test_accuracy", "test_mae", "test_recon_sse")  # finetune_view.metric.<key>
+RUN_LABELS = {"fine-tuned": "fine-tuned", "from scratch": "from-scratch"}  # finetune_view.run.<v>
+
+
+def _metric_label(key: str) -> str:
+    return t(f"finetune_view.metric.{key}") if key in METRICS else key
+
+
+def _run_label(label: str) -> str:
+    return t(f"finetune_view.run.{RUN_LABELS[label]}") if label in RUN_LABELS else label
 
 
 def _started_from(init: dict) -> str:
     fresh = init["tensors_reinitialised"]
-    bits = [f"Started from **{init['source']}**: {init['tensors_copied']} tensors copied"]
+    source, copied = init["source"], init["tensors_copied"]
+    bits = [t("finetune_view.started_from", source=source, copied=copied)]
     if init["tensors_adapted"]:
-        bits.append(f"{len(init['tensors_adapted'])} adapted (RGB filters summed for gray input)")
+        bits.append(t("finetune_view.adapted", n=len(init["tensors_adapted"])))
     if fresh:
         names = ", ".join(k.removeprefix("net.") for k in fresh)
-        bits.append(f"output layer re-initialised ({names})")
-    frozen = init["frozen_backbone"]
-    bits.append(
-        f"backbone {'frozen' if frozen else 'trained too'}: "
-        f"{init['trainable_parameters']:,} trainable parameters"
-    )
-    return "; ".join(bits) + "."
+        bits.append(t("finetune_view.reinitialised", names=names))
+    backbone = "backbone_frozen" if init["frozen_backbone"] else "backbone_trained"
+    bits.append(t(f"finetune_view.{backbone}", n=init["trainable_parameters"]))
+    return t("finetune_view.sentence", parts=t("finetune_view.separator").join(bits))
 
 
 def _curves(rows: list[dict]) -> go.Figure:
@@ -35,11 +43,12 @@ def _curves(rows: list[dict]) -> go.Figure:
         fig.add_trace(
             go.Scatter(
                 x=[h["epoch"] for h in hist], y=[h.get(key) for h in hist],
-                name=row["label"], mode="lines+markers",
+                name=_run_label(row["label"]), mode="lines+markers",
             )
         )  # fmt: skip
-    title = "Validation accuracy" if key == "val_accuracy" else "Validation loss"
-    fig.update_layout(title=title, xaxis_title="epoch", **LAYOUT)
+    fig.update_layout(
+        title=t(f"finetune_view.{key}"), xaxis_title=t("finetune_view.epoch"), **LAYOUT
+    )
     return fig
 
 
@@ -52,20 +61,19 @@ def show_finetune(run_id: str) -> None:
 
 
 def _show(rows: list[dict], run_id: str) -> None:
-    st.subheader("Fine-tuning")
+    st.subheader(t("finetune_view.title"))
     st.caption(_started_from(rows[0]["init"]))
     if len(rows) == 1:
-        st.info(
-            "No run with the same settings from random weights yet. On the Train page, tick "
-            "“Also train from scratch to compare” to see what starting from these weights gained."
-        )
+        st.info(t("finetune_view.no_scratch"))
         return
     key = rows[0]["headline"]
     tuned, scratch = (row["metrics"].get(key) for row in rows)
     better = "normal" if key == "test_accuracy" else "inverse"  # errors: lower is better
     pairs = zip(st.columns(2), rows, (tuned, scratch), (scratch, tuned), strict=True)
     for col, row, mine, other in pairs:
-        label = f"{LABELS.get(key, key)}, {row['label']}"
+        label = t(
+            "finetune_view.metric_label", metric=_metric_label(key), run=_run_label(row["label"])
+        )
         if mine is None:
             col.metric(label, row["status"])
         else:
@@ -73,7 +81,5 @@ def _show(rows: list[dict], run_id: str) -> None:
             col.metric(label, f"{mine:.3f}", delta, delta_color=better)
     if all(row["history"] for row in rows):
         st.plotly_chart(_curves(rows), key=f"finetune-{run_id}")
-    st.caption(
-        f"Both runs: same data, split, model, seed and {len(rows[0]['history'])} epochs; "
-        f"the from-scratch run is {rows[1]['run_id']}."
-    )
+    epochs, twin = len(rows[0]["history"]), rows[1]["run_id"]
+    st.caption(t("finetune_view.both_runs", epochs=epochs, run_id=twin))

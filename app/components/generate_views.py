@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 
 from app.components.images import image_row, upscale
+from app.i18n import t
 from lepton_core import generate
 from lepton_core.data.preview import to_uint8
 from lepton_core.explain import EXPLAIN_METHODS, list_methods, to_heatmap
@@ -83,55 +84,46 @@ def _mosaic(images: list[np.ndarray], cols: int, pad: int = 2) -> np.ndarray:
 def score_cards(m: dict, ds) -> None:
     """Test scores beside the mean-image baseline, and what their scales mean."""
     if "test_recon_sse" not in m:
-        st.info("This run has no test scores (it stopped before it was evaluated).")
+        st.info(t("generate_views.no_scores"))
         return
     sse, base = m["test_recon_sse"], m["baseline_recon_sse"]
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(
-        "Squared error / image",
+        t("generate_views.sse"),
         f"{sse:.2f}",
         delta=f"{sse - base:+.2f}",
         delta_color="inverse",
-        delta_description="vs mean image",
+        delta_description=t("generate_views.vs_mean"),
     )
     c2.metric(
-        "Mean image's error",
+        t("generate_views.mean_error"),
         f"{base:.2f}",
-        delta=f"VAE: {sse / max(base, 1e-12):.2f}×",
+        delta=t("generate_views.ratio", ratio=sse / max(base, 1e-12)),
         delta_color="off",
         delta_arrow="off",
     )
-    c3.metric("ELBO (nats / image)", f"{m['test_elbo']:.1f}")
-    c4.metric("KL (nats / image)", f"{m['test_kl']:.2f}")
+    c3.metric(t("generate_views.elbo"), f"{m['test_elbo']:.1f}")
+    c4.metric(t("generate_views.kl"), f"{m['test_kl']:.2f}")
     if "latent_knn_accuracy" in m:
-        c5.metric("Latent 5-NN accuracy", f"{m['latent_knn_accuracy']:.1%}")
+        c5.metric(t("generate_views.knn"), f"{m['latent_knn_accuracy']:.1%}")
     n_pixels = int(np.prod(ds.input_shape))
-    st.caption(
-        f"All on the {len(ds.y['test'])} test images. **Squared error** adds up (redrawn − "
-        f"original)² over the {n_pixels:,} pixel values of an image (each between 0 and 1); the "
-        "baseline always draws the average training image, so below 1× means the VAE does "
-        "better. **ELBO** is the score training pushes up: a lower bound on how likely the model "
-        "finds an image, in nats (natural-log units); higher is better (it can be above 0, since "
-        "pixel densities can exceed 1), but compare it only between runs on the same data and "
-        "settings. **KL** is how far the codes stray from the "
-        "plain bell curve the samples are drawn from. **5-NN accuracy**: how often a test "
-        "image's 5 nearest training codes share its class (labels are never used in training)."
-    )
+    st.caption(t("generate_views.scores_caption", n_test=len(ds.y["test"]), n_pixels=n_pixels))
 
 
 def reconstructions(view: VaeView) -> None:
     """Test images (one per class) above what the VAE redraws from their codes."""
-    st.subheader("Reconstructions")
-    st.caption(
-        "Top: one test image per class (#number · class). Bottom: the VAE's redrawing of each "
-        "from its code alone, with that image's squared error."
-    )
+    st.subheader(t("generate_views.rec.title"))
+    st.caption(t("generate_views.rec.caption"))
     idx = view.first_of_each_class()
     x = view.x[idx]
     recon = generate.reconstruct(view.model, x)
     errors = (recon - x).pow(2).flatten(1).sum(1).tolist()
     image_row([to_uint8(i) for i in x], [view.label(i) for i in idx], size=84)
-    image_row([to_uint8(r) for r in recon], [f"error {e:.1f}" for e in errors], size=84)
+    image_row(
+        [to_uint8(r) for r in recon],
+        [t("generate_views.rec.error", error=e) for e in errors],
+        size=84,
+    )
 
 
 def _resample(key: str) -> None:
@@ -142,94 +134,93 @@ def _resample(key: str) -> None:
 @st.fragment
 def samples(view: VaeView) -> None:
     """Images decoded from random codes, seeded; Resample draws a new seed."""
-    st.subheader("Samples from the prior")
-    st.caption(
-        "New images: random codes drawn from a standard normal distribution (the *prior* "
-        "the VAE was trained to fill), then decoded. The same seed gives the same images."
-    )
+    st.subheader(t("generate_views.samples.title"))
+    st.caption(t("generate_views.samples.caption"))
     key = "gen-seed"
     c1, c2, _ = st.columns([1, 1, 4], vertical_alignment="bottom")
     st.session_state.setdefault(key, 0)
-    seed = int(c1.number_input("Seed", 0, 9_999, key=key))
-    c2.button("Resample", icon=":material/casino:", on_click=_resample, args=(key,))
+    seed = int(c1.number_input(t("generate_views.samples.seed"), 0, 9_999, key=key))
+    c2.button(
+        t("generate_views.samples.resample"),
+        icon=":material/casino:",
+        on_click=_resample,
+        args=(key,),
+    )
     n = 16
     images = [to_uint8(i) for i in generate.sample(view.model, n, seed)]
     mosaic = _mosaic(images, 8)
     big = upscale(mosaic, 3 * mosaic.shape[1])
-    st.image(big, caption=f"{n} samples · seed {seed}", width=big.shape[1])
+    st.image(big, caption=t("generate_views.samples.image", n=n, seed=seed), width=big.shape[1])
 
 
 def _index_input(view: VaeView, label: str, name: str, default: int, container=st) -> int:
     n = len(view.y)
+    hint = t("generate_views.index_help", last=n - 1)
     return int(
-        container.number_input(
-            label, 0, n - 1, min(default, n - 1), key=view.key(name), help=f"0 to {n - 1}"
-        )
+        container.number_input(label, 0, n - 1, min(default, n - 1), key=view.key(name), help=hint)
     )
 
 
 @st.fragment
 def interpolation(view: VaeView) -> None:
     """Decoded points on the straight line between two test images' codes."""
-    st.subheader("Interpolation")
-    st.caption(
-        "From one test image's code to another's in equal steps; each step is decoded. "
-        "A smooth morph means the space between the codes is filled with sensible "
-        "images."
-    )
+    st.subheader(t("generate_views.interp.title"))
+    st.caption(t("generate_views.interp.caption"))
     firsts = view.first_of_each_class()
     c1, c2, c3 = st.columns(3)
-    i = _index_input(view, "From test image #", "from", firsts[0], c1)
-    j = _index_input(view, "To test image #", "to", firsts[1 % len(firsts)], c2)
-    steps = c3.slider("Steps", 8, 12, 10, key=view.key("steps"))
+    i = _index_input(view, t("generate_views.interp.from_image"), "from", firsts[0], c1)
+    j = _index_input(view, t("generate_views.interp.to_image"), "to", firsts[1 % len(firsts)], c2)
+    steps = c3.slider(t("generate_views.interp.steps"), 8, 12, 10, key=view.key("steps"))
     row = generate.interpolate(view.model, view.x[i], view.x[j], steps)
     ts = np.linspace(0, 1, steps)
-    captions = [f"from {view.label(i)}", *[f"{t:.0%}" for t in ts[1:-1]], f"to {view.label(j)}"]
+    captions = [
+        t("generate_views.interp.from_caption", image=view.label(i)),
+        *[f"{step:.0%}" for step in ts[1:-1]],
+        t("generate_views.interp.to_caption", image=view.label(j)),
+    ]
     image_row([to_uint8(r) for r in row], captions, size=84)
 
 
 @st.fragment
 def traversal(view: VaeView) -> None:
     """One latent dimension swept from -3 to 3 while the image's other dimensions are held."""
-    st.subheader("Latent traversal")
-    st.caption(
-        "Take one test image's code and change a single number in it from −3 to +3 "
-        "(the range the prior covers), holding the others: what does that number "
-        "control?"
-    )
+    st.subheader(t("generate_views.trav.title"))
+    st.caption(t("generate_views.trav.caption"))
     c1, c2, _ = st.columns([1, 1, 2])
     dim = c1.selectbox(
-        "Latent dimension",
+        t("generate_views.latent_dim"),
         range(view.latent_dim),
         key=view.key("dim"),
         format_func=lambda k: f"z{k + 1}",
     )
-    i = _index_input(view, "Test image #", "trav", view.first_of_each_class()[0], c2)
+    i = _index_input(
+        view, t("generate_views.test_image"), "trav", view.first_of_each_class()[0], c2
+    )
     values = np.linspace(-3, 3, 9)
     row = generate.traverse(view.model, view.x[i], dim, values)
-    st.markdown(f"Test image {view.label(i)} has z{dim + 1} = {view.codes[i, dim]:+.2f}.")
+    value = view.codes[i, dim]
+    st.markdown(t("generate_views.trav.value", image=view.label(i), dim=dim + 1, value=value))
     image_row([to_uint8(r) for r in row], [f"z{dim + 1} = {v:+.2f}" for v in values], size=84)
 
 
 @st.fragment
 def latent_explanation(view: VaeView) -> None:
     """Which input pixels drive one latent dimension of the encoder, by a captum method."""
-    st.subheader("What drives a latent dimension")
-    st.caption(
-        "Which pixels of the input move one number of its code, by an attribution "
-        "method (the same ones as on the Explain page)."
-    )
+    st.subheader(t("generate_views.expl.title"))
+    st.caption(t("generate_views.expl.caption"))
     methods = list_methods(view.model)
     c1, c2, c3 = st.columns(3)
-    i = _index_input(view, "Test image #", "expl", view.first_of_each_class()[0], c1)
+    i = _index_input(
+        view, t("generate_views.test_image"), "expl", view.first_of_each_class()[0], c1
+    )
     dim = c2.selectbox(
-        "Latent dimension",
+        t("generate_views.latent_dim"),
         range(view.latent_dim),
         key=view.key("expl-dim"),
         format_func=lambda k: f"z{k + 1}",
     )
     method = c3.selectbox(
-        "Method",
+        t("generate_views.expl.method"),
         methods,
         key="gen-method",
         index=methods.index("integrated-gradients"),
@@ -239,22 +230,15 @@ def latent_explanation(view: VaeView) -> None:
     signed = method in SIGNED_METHODS
     heat = to_heatmap(attr, signed=signed)
     label = EXPLAIN_METHODS.get(method).label
+    for_dim = t("generate_views.expl.method_for", method=label, dim=dim + 1)
     cols = st.columns([1, 1, 1, 3])
     for col, img, caption in (
-        (cols[0], to_uint8(view.x[i]), f"input {view.label(i)}"),
-        (cols[1], overlay(view.x[i].numpy(), heat, signed), f"{label} for z{dim + 1}"),
-        (cols[2], colorize(heat, signed), "map alone"),
+        (cols[0], to_uint8(view.x[i]), t("generate_views.expl.input", image=view.label(i))),
+        (cols[1], overlay(view.x[i].numpy(), heat, signed), for_dim),
+        (cols[2], colorize(heat, signed), t("generate_views.expl.map_alone")),
     ):
         big = upscale(img, 140)
         col.image(big, caption=caption, width=big.shape[1])
     with cols[3]:
-        st.markdown(f"This image has z{dim + 1} = **{view.codes[i, dim]:+.2f}**.")
-        if signed:
-            st.caption(
-                f"Red pixels push z{dim + 1} up, blue ones push it down; pale means no effect."
-            )
-        else:
-            st.caption(
-                f"Bright (yellow) pixels change z{dim + 1} the most; black ones barely "
-                "matter. This method does not say in which direction."
-            )
+        st.markdown(t("generate_views.expl.value", dim=dim + 1, value=view.codes[i, dim]))
+        st.caption(t(f"generate_views.expl.{'signed' if signed else 'unsigned'}", dim=dim + 1))

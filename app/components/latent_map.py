@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.components.generate_views import VaeView
 from app.components.images import png_data_uri, upscale
+from app.i18n import t
 from lepton_core import generate
 from lepton_core.data.preview import to_uint8
 
@@ -50,7 +51,10 @@ def latent_figure(
 ) -> go.Figure:
     """Test codes as dots coloured by class, with the decoded point marked."""
     fig = go.Figure()
-    groups = [(name, view.y == k) for k, name in enumerate(view.classes)] or [("test", None)]
+    groups = [(name, view.y == k) for k, name in enumerate(view.classes)] or [
+        (t("latent_map.test"), None)
+    ]
+    hover_image = t("latent_map.hover_image")  # plotly's %{customdata}: filled in by plotly
     for name, mask in groups:
         idx = np.arange(len(points)) if mask is None else np.flatnonzero(mask)
         fig.add_trace(
@@ -61,8 +65,8 @@ def latent_figure(
                 name=name,
                 customdata=idx.tolist(),  # one int per dot: the test index
                 marker=dict(size=7, opacity=0.75),
-                hovertemplate=f"class {name}<br>test image #%{{customdata}}<br>"
-                "(%{x:.2f}, %{y:.2f})<extra></extra>",
+                hovertemplate=t("latent_map.hover_class", name=name)
+                + f"<br>{hover_image}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
             )
         )
     fig.add_trace(
@@ -70,7 +74,7 @@ def latent_figure(
             x=[marker[0]],
             y=[marker[1]],
             mode="markers",
-            name="decoded point",
+            name=t("latent_map.decoded_point"),
             hoverinfo="skip",
             marker=dict(symbol="x-thin", size=18, color="black", line=dict(width=3, color="black")),
         )
@@ -78,7 +82,7 @@ def latent_figure(
     fig.update_layout(
         margin=dict(l=10, r=10, t=10, b=10),
         height=460,
-        legend=dict(title="class"),
+        legend=dict(title=t("latent_map.class")),
         xaxis_title=axis[0],
         yaxis_title=axis[1],
         clickmode="event+select",
@@ -104,55 +108,43 @@ def _on_pick(view: VaeView, limit: float) -> None:
 @st.fragment
 def latent_map(view: VaeView) -> None:
     """The test codes on a 2-D map (PCA beyond 2-D) and a point picked with sliders, decoded."""
-    st.subheader("Latent space")
+    st.subheader(t("latent_map.title"))
     proj = generate.project(view.codes)
     points = proj.to_2d(view.codes)  # (N, 2)
     if proj.is_identity:
-        axis = ("z1", "z2")
-        st.caption(
-            "This VAE codes each image as 2 numbers, so the map shows its latent space "
-            "exactly. Each dot is a test image's code; similar images should sit close "
-            "together. Hover a dot for its class, click it to see the image."
-        )
+        names = axis = ("z1", "z2")
+        st.caption(t("latent_map.caption_2d"))
     else:
         e1, e2 = proj.explained
-        axis = (f"PC 1 ({e1:.0%} of variance)", f"PC 2 ({e2:.0%} of variance)")
-        st.caption(
-            f"This VAE codes each image as {view.latent_dim} numbers, too many to draw, so the "
-            "map shows the two directions along which the test codes vary most (PCA): together "
-            f"they hold {e1 + e2:.0%} of the codes' variance. Each dot is a test image's code. "
-            "Hover a dot for its class, click it to see the image."
-        )
+        names = ("PC 1", "PC 2")
+        axis = (t("latent_map.pc_axis", pc=names[0], share=e1),
+                t("latent_map.pc_axis", pc=names[1], share=e2))  # fmt: skip
+        st.caption(t("latent_map.caption_pca", dim=view.latent_dim, share=e1 + e2))
     limit = max(1.0, float(np.ceil(np.abs(points).max() * 2) / 2))
     left, right = st.columns([3, 2])
     with right:
-        st.markdown("**Decode any point**")
+        st.markdown(t("latent_map.decode_any"))
         for name in ("a", "b"):  # set here, not as a default: a click on the map moves them
             st.session_state.setdefault(view.key(name), 0.0)
-        a = st.slider(axis[0].split(" (")[0], -limit, limit, step=0.1, key=view.key("a"))
-        b = st.slider(axis[1].split(" (")[0], -limit, limit, step=0.1, key=view.key("b"))
+        a = st.slider(names[0], -limit, limit, step=0.1, key=view.key("a"))
+        b = st.slider(names[1], -limit, limit, step=0.1, key=view.key("b"))
         decoded = generate.decode(view.model, proj.to_latent([[a, b]]))[0]
         img_col, pick_col = st.columns(2)
         big = upscale(to_uint8(decoded), 168)
-        img_col.image(big, caption=f"decoded at ({a:+.1f}, {b:+.1f})", width=big.shape[1])
+        img_col.image(big, caption=t("latent_map.decoded_at", a=a, b=b), width=big.shape[1])
         picked = st.session_state.get(view.key("picked"))
         if picked is not None and 0 <= picked < len(view.y):
             big = upscale(to_uint8(view.x[picked]), 168)
             pick_col.image(
-                big, caption=f"clicked: test image {view.label(picked)}", width=big.shape[1]
+                big, caption=t("latent_map.clicked", image=view.label(picked)), width=big.shape[1]
             )
         st.caption(
-            "The ✕ on the map marks the point. "
-            + (
-                ""
-                if proj.is_identity
-                else "Every other direction stays at the codes' average, "
-                "so a clicked image's point decodes to a simplified version of it."
-            )
+            t("latent_map.marker_note")
+            + ("" if proj.is_identity else t("latent_map.other_directions"))
         )
     thumbnails = left.toggle(
-        "Show thumbnails on the map", key=view.key("thumbs"),
-        help=f"draws {THUMBS_PER_CLASS} test images of each class at their codes",
+        t("latent_map.thumbnails"), key=view.key("thumbs"),
+        help=t("latent_map.thumbnails_help", n=THUMBS_PER_CLASS),
     )  # fmt: skip
     fig = latent_figure(view, points, axis, (a, b), thumbnails)
     left.plotly_chart(

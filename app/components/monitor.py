@@ -35,7 +35,13 @@ def _live(run_id: str) -> None:
     if rec.status not in ("queued", "running"):
         st.rerun()  # switch the page to the final view (and stop polling)
     p = rec.progress
-    if rec.status == "queued" or "fraction" not in p:
+    place = st_.queue_position(run_id) if rec.status == "queued" else None
+    if place:
+        pool = executor().workers
+        st.progress(
+            0.0, text=f"Waiting for a free worker: #{place} in the queue ({pool} run at once)"
+        )
+    elif rec.status == "queued" or "fraction" not in p:
         st.progress(0.0, text=f"{rec.status}: {p.get('phase', 'starting the worker…')}")
     else:
         text = (

@@ -5,10 +5,14 @@ from typing import Any
 
 import streamlit as st
 
+from app.i18n import t
 from lepton_core.errors import LabInputError
 from lepton_core.preset import Preset, active_preset
 
-LOCKED_NOTE = "set by your instructor"
+
+def locked_note() -> str:
+    """The note beside a control the instructor's preset locks ("set by your instructor")."""
+    return t("preset_view.locked")
 
 
 def preset() -> Preset:
@@ -24,7 +28,7 @@ def preset_problem() -> str | None:
     try:
         active_preset()
     except LabInputError as e:
-        return f"The workshop preset is ignored: {e}"
+        return t("preset_view.ignored", error=e)
     return None
 
 
@@ -39,7 +43,7 @@ def control(slot, name: str, default: Any, draw: Callable[[Any, bool], Any]) -> 
     with slot:
         chosen = draw(value, locked)
         if locked:
-            st.caption(f":material/lock: {LOCKED_NOTE}")
+            st.caption(f":material/lock: {locked_note()}")
     return value if locked else chosen
 
 

@@ -4,7 +4,7 @@ import time
 
 import streamlit as st
 
-from app.components.state import set_run_id, store, sync_run_id
+from app.components.state import run_filter, set_run_id, store, sync_run_id
 
 
 def describe(rec) -> str:
@@ -31,7 +31,7 @@ def pick_run(
     """
     runs = [
         r
-        for r in store().list_runs(limit=200)
+        for r in store().list_runs(limit=200, workspace=run_filter())
         if r.status in statuses and (tasks is None or r.task in tasks)
     ]
     if not runs:

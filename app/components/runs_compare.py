@@ -5,6 +5,7 @@ import streamlit as st
 from pandas.api.types import is_numeric_dtype
 
 from app.components.charts import LAYOUT
+from app.i18n import t
 from lepton_core.runs.table import (
     curve_keys,
     curves_frame,
@@ -19,7 +20,7 @@ def curves_figure(frame, key: str) -> go.Figure:
     fig = go.Figure()
     for run, part in frame.groupby("run", sort=False):
         fig.add_trace(go.Scatter(x=part["epoch"], y=part["value"], name=run, mode="lines+markers"))
-    fig.update_layout(title=key.replace("_", " "), xaxis_title="epoch", **LAYOUT)
+    fig.update_layout(title=key.replace("_", " "), xaxis_title=t("runs_compare.epoch"), **LAYOUT)
     fig.update_layout(legend=dict(orientation="h", y=-0.3), margin=dict(b=70), height=340)
     fig.update_xaxes(dtick=1 if frame["epoch"].max() <= 20 else None)
     return fig
@@ -55,25 +56,25 @@ def show_comparison(store, records: list) -> None:
     left, right = st.columns(2)
     with left:
         if keys:
-            key = st.selectbox("Curve", keys, key="runs_curve")
+            key = st.selectbox(t("runs_compare.curve"), keys, key="runs_curve")
             frame = curves_frame(store, records, key)
             st.plotly_chart(curves_figure(frame, key), key="runs_curves_chart")
         else:
-            st.info("These runs have no finished epoch yet.")
+            st.info(t("runs_compare.no_epoch"))
     with right:
         table = metrics_frame(records)
-        st.markdown("**Test metrics**")
+        st.markdown(t("runs_compare.test_metrics"))
         if len(table.columns) > 1:
             st.dataframe(table, key="runs_metrics_table")
         else:
-            st.info("None of these runs has test metrics yet.")
+            st.info(t("runs_compare.no_metrics"))
     metrics = numeric_metrics(records)
     if not metrics:
         return
-    metric = st.selectbox("Color by metric", metrics, key="runs_parallel_metric")
+    metric = st.selectbox(t("runs_compare.color_by"), metrics, key="runs_parallel_metric")
     frame = hyperparams_frame(records, metric).dropna(subset=[metric])
     if len(frame) < 2:
-        st.info(f"Parallel coordinates need two runs with {metric}.")
+        st.info(t("runs_compare.need_two", metric=metric))
         return
-    st.markdown("**Hyperparameters vs the metric** (drag along an axis to filter)")
+    st.markdown(t("runs_compare.parallel"))
     st.plotly_chart(parallel_figure(frame, metric), key="runs_parallel_chart")

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from app.components.preset_view import LOCKED_NOTE, control, preset
+from app.components.preset_view import control, locked_note, preset
 from app.components.state import dataset, set_data_choice
+from app.i18n import t
 from lepton_core.errors import LabInputError
 from lepton_core.share import DATA_PREFIX, KEYS, MODEL_PREFIX, decode_setup, encode_setup, is_link
 
@@ -31,18 +32,18 @@ def apply_link() -> None:
     try:
         setup = decode_setup(params)
         if not preset().offers(setup.data):
-            raise LabInputError(f"data: {setup.data} is not used in this workshop")
+            raise LabInputError(t("share_link.not_offered", data=setup.data))
         if setup.data_options:
             dataset(setup.data, setup.data_options)
     except LabInputError as e:
-        st.warning(f"This link cannot be opened, so the usual settings are shown. {e}")
+        st.warning(t("share_link.bad_link", error=e))
         return
     p = preset()
     for name in sorted({"model", *setup.train} & p.locked):
-        st.caption(f":material/lock: The link's {name} is ignored: {LOCKED_NOTE}.")
+        st.caption(t("share_link.locked", name=name, note=locked_note()))
     for name, limit in LIMITS.items():
         if name in setup.train and setup.train[name] > p.limits.get(limit, setup.train[name]):
-            st.caption(f"The link's {name} is ignored: at most {p.limits[limit]} here.")
+            st.caption(t("share_link.over_limit", name=name, limit=p.limits[limit]))
             del setup.train[name]
     set_data_choice(setup.data, setup.data_options, setup.data)
     for key in ("builtin_dataset", "data_kind"):  # the Data page's choice follows the link
@@ -77,12 +78,12 @@ def linked_option(model: str, name: str, default: Any, allowed: Container) -> An
 
 def share_control(source: str, options: dict, model: str, model_options: dict, train: dict) -> None:
     """ "Share this setup": the link that opens the current form's setup."""
-    with st.expander("Share this setup", icon=":material/share:"):
+    with st.expander(t("share_link.title"), icon=":material/share:"):
         try:
             params = encode_setup(source, options, model, model_options, train)
         except LabInputError:
-            st.caption("Only built-in datasets can be shared in a link; uploads stay private.")
+            st.caption(t("share_link.uploads_private"))
             return
         base = st.context.url or "/train"
         st.code(f"{base}?{urlencode(params)}", language=None)
-        st.caption("Whoever opens this link gets this data, model and these settings.")
+        st.caption(t("share_link.what_it_opens"))

@@ -1,10 +1,15 @@
 """Per-session choices (data, run) kept in session_state and the URL; shared engine handles."""
 
 import json
+import os
+import time
 
 import streamlit as st
 
+from app.components.preset_view import preset
+
 DEFAULT_DATA = "digits"
+PRIVATE_ENV = "LEPTON_PRIVATE_WORKSPACES"  # "1": every browser session gets its own workspace
 
 
 @st.cache_resource
@@ -17,10 +22,87 @@ def store():
 
 @st.cache_resource
 def executor():
-    """The worker-process executor for this server."""
+    """The worker pool of this server, with its per-job caps (environment and preset)."""
     from lepton_core.runs import LocalExecutor
+    from lepton_core.runs.caps import JobCaps
 
-    return LocalExecutor(store())
+    pool = LocalExecutor(store(), caps=JobCaps.from_env(preset().limits))
+    pool.submit_queued()  # runs left waiting by a stopped server start now
+    return pool
+
+
+def private() -> bool:
+    """Whether each browser session has its own workspace (a workshop), else all share one."""
+    return bool(preset().workshop.get("private_workspaces")) or os.environ.get(PRIVATE_ENV) == "1"
+
+
+def workspace() -> str:
+    """This session's workspace: from the URL (?ws=) or the session, else a new random one.
+
+    Without private workspaces everyone works in "local", as on a laptop.
+    """
+    from lepton_core.runs.store import LOCAL
+    from lepton_core.runs.workspaces import NAME, new_workspace_id, touch
+
+    if not private():
+        return LOCAL
+    s = st.session_state
+    ws = s.get("workspace") or st.query_params.get("ws")
+    if not ws or not NAME.match(ws):
+        ws = new_workspace_id()
+    s.workspace = ws
+    if st.query_params.get("ws") != ws:
+        st.query_params["ws"] = ws
+    if time.monotonic() - s.get("ws_touched", -1e9) > 60:  # last seen, for the cleanup
+        touch(store(), ws)
+        s.ws_touched = time.monotonic()
+    return ws
+
+
+def set_workspace(ws: str) -> None:
+    """Switch this session to workspace `ws` (a typed name or an id); forget the run."""
+    st.session_state.update(workspace=ws, ws_touched=-1e9)
+    st.session_state.pop("run_id", None)
+    st.query_params.pop("run", None)
+    st.query_params["ws"] = ws
+
+
+@st.cache_resource
+def quota():
+    """Per-workspace quotas (environment, then the preset's [workshop])."""
+    from lepton_core.runs.workspaces import Quota, cleanup
+
+    limits = Quota.from_env(preset().workshop)
+    cleanup(store(), limits.max_age_days)  # once per server start: old workspaces go
+    return limits
+
+
+def upload_folder(size_bytes: int):
+    """Where an upload of `size_bytes` goes: this workspace's folder when workspaces are private
+    (None: the shared default). LabInputError when it would pass the workspace's quota."""
+    if not private():
+        return None
+    from lepton_core.runs.workspaces import check_quota, uploads_dir
+
+    check_quota(store(), workspace(), quota(), adding_mb=max(size_bytes, 1) / 1e6)
+    return uploads_dir(store(), workspace())
+
+
+def run_filter() -> str | None:
+    """The workspace to list runs for (None: everything, when workspaces are not private)."""
+    return workspace() if private() else None
+
+
+def is_instructor() -> bool:
+    """The instructor's workspace (named in the preset) may publish runs to everyone."""
+    return private() and workspace() == preset().workshop.get("instructor")
+
+
+def can_see(rec) -> bool:
+    """Whether this session may see a run."""
+    from lepton_core.runs.workspaces import visible
+
+    return not private() or visible(rec, workspace())
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading data…")
@@ -59,8 +141,22 @@ def set_data_choice(source: str, options: dict, label: str) -> None:
 
 
 def sync_run_id() -> str | None:
-    """The current run id: from the URL (?run=ID) or this session; kept in both."""
+    """The current run id: from the URL (?run=ID) or this session; kept in both.
+
+    A run of another workspace is never current (as if it did not exist).
+    """
+    from lepton_core.errors import LabInputError
+
     run_id = st.query_params.get("run") or st.session_state.get("run_id")
+    if run_id and private():
+        try:
+            seen = can_see(store().get(run_id))
+        except LabInputError:
+            seen = True  # not found: the pages say so
+        if not seen:
+            st.session_state.pop("run_id", None)
+            st.query_params.pop("run", None)
+            return None
     if run_id:
         st.session_state.run_id = run_id
         if st.query_params.get("run") != run_id:

@@ -5,7 +5,7 @@ import streamlit as st
 from app.components.preset_view import preset, with_value
 from app.components.runs import describe
 from app.components.share_link import linked_option, linked_value, setting
-from app.components.state import store
+from app.components.state import run_filter, store, upload_folder
 from lepton_core.data.uploads import MAX_WEIGHTS_BYTES, save_upload_weights
 from lepton_core.errors import LabInputError
 from lepton_core.finetune_compare import starting_runs
@@ -153,7 +153,7 @@ def start_from(ds, model: str) -> dict:
     nothing usable is chosen."""
     if not preset().shows("start_from"):
         return {}
-    found = starting_runs(store(), ds)
+    found = starting_runs(store(), ds, workspace=run_filter())
     runs = {record.id: (record, meta) for record, meta in found if meta["model"] == model}
     choice = st.selectbox(
         "Start from",
@@ -177,7 +177,8 @@ def start_from(ds, model: str) -> dict:
     if upload is None:
         return {"missing": "Upload a .safetensors file to start from, or choose another start."}
     try:
-        return {"init_from": str(save_upload_weights(upload.getvalue()))}
+        data = upload.getvalue()
+        return {"init_from": str(save_upload_weights(data, folder=upload_folder(len(data))))}
     except LabInputError as e:
         return {"missing": str(e)}
 

@@ -5,55 +5,46 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from app.components.charts import LAYOUT
+from app.i18n import t
 from lepton_core.errors import LabInputError
 from lepton_core.explain import EXPLAIN_METHODS, list_methods
 from lepton_core.explain.trust import cached_report, trust_report
 from lepton_core.explain.trust_summary import SANITY_THRESHOLD
 
 DEFAULT_TRUST = ("saliency", "integrated-gradients", "grad-cam", "guided-backprop")
-COLUMNS = {  # report key -> column title
-    "sanity_rank_correlation": "random weights ρ",
-    "label_rank_correlation": "shuffled labels ρ",
-    "deletion_auc": "deletion AUC",
-    "random_deletion_auc": "random deletion AUC",
-    "insertion_auc": "insertion AUC",
-    "random_insertion_auc": "random insertion AUC",
-    "infidelity": "infidelity",
-    "sensitivity": "sensitivity",
-    "mask_mass": "mass in object",
-    "random_mask_mass": "random mass in object",
-    "pointing_game": "pointing game",
-    "random_pointing_game": "random pointing game",
-}
-HELP = f"""
-- **Sanity checks** (Adebayo et al. 2018): the same map is computed for a model with random
-  weights (ρ, random weights) and for one trained on shuffled labels (ρ, shuffled labels).
-  ρ is the rank correlation with the trained model's map. A map that explains the *model* must
-  change: below {SANITY_THRESHOLD} passes. A high ρ means the map mostly shows the image itself.
-- **Deletion / insertion:** remove (or add back) pixels in the map's order, most important
-  first, and follow the explained class's probability. A faithful map makes it fall fast
-  (deletion AUC low) and rise fast (insertion AUC high), compared with a random order.
-- **Infidelity** (lower is better): how badly the map predicts the score change when random
-  squares are blacked out. **Sensitivity** (lower is better): how much the map changes under
-  tiny input noise.
-- **Localisation** (datasets with object masks, e.g. `shapes`): the share of positive
-  attribution inside the object, and how often the map's peak falls on it (pointing game),
-  beside random maps.
-"""
+COLUMNS = (  # report keys shown as table columns (titles in the catalogue)
+    "sanity_rank_correlation",
+    "label_rank_correlation",
+    "deletion_auc",
+    "random_deletion_auc",
+    "insertion_auc",
+    "random_insertion_auc",
+    "infidelity",
+    "sensitivity",
+    "mask_mass",
+    "random_mask_mass",
+    "pointing_game",
+    "random_pointing_game",
+)
+CURVES = (("deletion", "solid"), ("insertion", "solid"), ("random_deletion", "dot"),
+          ("random_insertion", "dot"))  # fmt: skip
 
 
 def _short(verdict: str) -> str:
-    for start, short in (("Passes", "passes"), ("Half", "half passes"), ("Fails", "fails")):
+    for start, short in (("Passes", "passes"), ("Half", "half_passes"), ("Fails", "fails")):
         if verdict.startswith(start):
-            return short
+            return t(f"trust_panel.verdict.{short}")
     return verdict.split(":")[0]
 
 
 def _table(reports: dict[str, dict]) -> pd.DataFrame:
     rows = []
     for name, r in reports.items():
-        row = {"method": EXPLAIN_METHODS.get(name).label, "sanity": _short(r["verdict"])}
-        row |= {title: r.get(key) for key, title in COLUMNS.items() if r.get(key) is not None}
+        row = {
+            t("trust_panel.column.method"): EXPLAIN_METHODS.get(name).label,
+            t("trust_panel.column.sanity"): _short(r["verdict"]),
+        }
+        row |= {t(f"trust_panel.column.{k}"): r[k] for k in COLUMNS if r.get(k) is not None}
         rows.append(row)
     return pd.DataFrame(rows).round(3)
 
@@ -61,20 +52,19 @@ def _table(reports: dict[str, dict]) -> pd.DataFrame:
 def _curves(report: dict) -> go.Figure:
     c = report["curves"]
     fig = go.Figure()
-    for key, name, dash in (("deletion", "deletion", "solid"), ("insertion", "insertion", "solid"),
-                            ("random_deletion", "random deletion", "dot"),
-                            ("random_insertion", "random insertion", "dot")):  # fmt: skip
+    for key, dash in CURVES:
+        name = t(f"trust_panel.curve.{key}")
         fig.add_trace(go.Scatter(x=c["fraction"], y=c[key], name=name, line_dash=dash))
-    fig.update_layout(title=f"{report['method_label']}: probability of the explained class",
-                      xaxis_title="share of pixels removed (deletion) or added (insertion)",
-                      yaxis_title="probability", **LAYOUT)  # fmt: skip
+    fig.update_layout(title=t("trust_panel.curves_title", method=report["method_label"]),
+                      xaxis_title=t("trust_panel.curves_x"),
+                      yaxis_title=t("trust_panel.probability"), **LAYOUT)  # fmt: skip
     fig.update_layout(legend=dict(orientation="h", y=-0.3), margin=dict(l=10, r=10, t=40, b=70),
                       height=360)  # fmt: skip
     return fig
 
 
 def _measure(run, ds, methods: list[str], n: int) -> None:
-    bar = st.progress(0.0, text="Starting…")
+    bar = st.progress(0.0, text=t("trust_panel.starting"))
     for i, name in enumerate(methods):
         label = EXPLAIN_METHODS.get(name).label
 
@@ -87,22 +77,22 @@ def _measure(run, ds, methods: list[str], n: int) -> None:
 
 def trust_panel(run, model, ds) -> None:
     """Pick methods, measure (cached per run and method), and show the table and curves."""
-    st.caption("Which maps to believe: evidence per method, measured on this run's test images.")
-    with st.expander("What do these numbers mean?"):
-        st.markdown(HELP)
+    st.caption(t("trust_panel.caption"))
+    with st.expander(t("trust_panel.what_numbers")):
+        st.markdown(t("trust_panel.help", threshold=SANITY_THRESHOLD))
     available = list_methods(model)
     c1, c2 = st.columns([3, 1])
     methods = c1.multiselect(
-        "Methods to check", available, default=[m for m in DEFAULT_TRUST if m in available],
+        t("trust_panel.methods"), available, default=[m for m in DEFAULT_TRUST if m in available],
         format_func=lambda n: EXPLAIN_METHODS.get(n).label, key="trust-methods",
     )  # fmt: skip
-    n = c2.select_slider("Test images", [8, 16, 32], 32, key="trust-n")
+    n = c2.select_slider(t("trust_panel.test_images"), [8, 16, 32], 32, key="trust-n")
     reports = {m: cached_report(run, m, n, ds) for m in methods}
     missing = [m for m, r in reports.items() if r is None]
     if missing:
         labels = ", ".join(EXPLAIN_METHODS.get(m).label for m in missing)
-        st.info(f"Not measured yet: {labels}. About 1–10 s per method on a laptop CPU.")
-        if st.button(f"Measure {len(missing)} method(s)", type="primary", key="trust-go"):
+        st.info(t("trust_panel.not_measured", methods=labels))
+        if st.button(t("trust_panel.measure", n=len(missing)), type="primary", key="trust-go"):
             try:
                 _measure(run, ds, missing, n)
             except LabInputError as e:
@@ -116,13 +106,11 @@ def trust_panel(run, model, ds) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     for name, r in done.items():
         st.markdown(f"**{EXPLAIN_METHODS.get(name).label}.** {r['verdict']}")
-    st.download_button("Trust table (CSV)", table.to_csv(index=False).encode(), "trust.csv",
+    st.download_button(t("trust_panel.csv"), table.to_csv(index=False).encode(), "trust.csv",
                        "text/csv", icon=":material/download:")  # fmt: skip
     label = lambda m: EXPLAIN_METHODS.get(m).label  # noqa: E731
-    shown = st.selectbox("Curves of", list(done), format_func=label, key="trust-curves")
-    st.plotly_chart(_curves(done[shown]), key="trust-curve-chart")
-    st.caption(
-        "Pixels are set to black as they are removed. Removing scattered pixels makes unnatural "
-        "images that lower the probability fast for any order, which penalises coarse maps "
-        "such as Grad-CAM: compare each method with its own random order."
+    shown = st.selectbox(
+        t("trust_panel.curves_of"), list(done), format_func=label, key="trust-curves"
     )
+    st.plotly_chart(_curves(done[shown]), key="trust-curve-chart")
+    st.caption(t("trust_panel.curves_note"))

@@ -10,9 +10,10 @@ import streamlit as st
 from app.components.charts import probability_bars
 from app.components.images import upscale
 from app.components.try_it import method_choice, show_classes
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
-SOURCES = ("Draw", "Camera", "Upload")
+SOURCES = ("Draw", "Camera", "Upload")  # option values; shown as try_image.source.<name>
 IMAGE_TYPES = ["png", "jpg", "jpeg", "bmp", "gif", "webp"]
 MAX_UPLOAD_MB = 20
 CANVAS = 280  # px
@@ -26,11 +27,7 @@ def _drawing(run_id: str, style):
 
     from lepton_core.drawing import prepare_drawing
 
-    what = "one digit, 0 to 9," if style.grid else "one thing"
-    st.caption(
-        f"Draw {what} with the mouse (or a finger), large, filling most of the square. "
-        "Hover over the square for its toolbar: undo, or the bin to start again."
-    )
+    st.caption(t("try_image.draw_digit" if style.grid else "try_image.draw_thing"))
     result = st_canvas(
         stroke_width=STROKE,
         stroke_color="#FFFFFF",
@@ -64,17 +61,16 @@ def _input(source: str, run_id: str, style):
     if source == "Draw":
         return _drawing(run_id, style)
     if source == "Camera":
-        shot = st.camera_input("Take a photo", key=f"try-camera-{run_id}")
+        shot = st.camera_input(t("try_image.take_photo"), key=f"try-camera-{run_id}")
     else:
         shot = st.file_uploader(
-            "An image file",
+            t("try_image.image_file"),
             type=IMAGE_TYPES,
             key=f"try-upload-{run_id}",
             max_upload_size=MAX_UPLOAD_MB,
         )
     as_drawing = bool(style.grid) and st.checkbox(
-        "Treat it as a drawn digit: ink on plain paper, cropped and framed like the training "
-        "digits",
+        t("try_image.as_drawing"),
         value=True,
         key=f"try-as-drawing-{run_id}",
     )
@@ -92,13 +88,9 @@ def _explain(p, pred, method: str) -> None:
     heat = to_heatmap(attribute(p.model, pred.inputs[0], method), signed)
     seen = pred.inputs[0].numpy()
     a, b = st.columns(2)
-    a.image(upscale(image_to_rgb(seen), 168), caption="What the model sees")
+    a.image(upscale(image_to_rgb(seen), 168), caption=t("try_image.model_sees"))
     b.image(upscale(overlay(seen, heat, signed), 168), caption=EXPLAIN_METHODS.get(method).label)
-    st.caption(
-        "Red pixels pushed towards the prediction, blue ones away from it."
-        if signed
-        else "The brighter the colour, the more those pixels mattered for the prediction."
-    )
+    st.caption(t("try_image.signed" if signed else "try_image.unsigned"))
 
 
 def _warm_up(run_id: str, p, style) -> None:
@@ -127,21 +119,25 @@ def try_image(run, p) -> None:
 
     style = style_for(run.config.data.source, tuple(p.meta["input_shape"]))
     default = 0 if style.channels == 1 else 2
-    source = st.radio("Input", SOURCES, index=default, horizontal=True, key=f"try-src-{run.id}")
+    names = {s: t(f"try_image.source.{s}") for s in SOURCES}  # looked up now, in this session
+    source = st.radio(
+        t("try_image.input"),
+        SOURCES,
+        index=default,
+        horizontal=True,
+        key=f"try-src-{run.id}",
+        format_func=names.get,
+    )
     left, middle, right = st.columns([1.1, 1, 1], gap="large")
     t0 = time.perf_counter()
     with left:
         try:
             raw = _input(source, run.id, style)
         except LabInputError as e:
-            st.error(f"Could not use this image: {e}")
+            st.error(t("try_image.cannot_use", error=e))
             return
     if raw is None:
-        middle.info(
-            "Draw on the black square to see what the model predicts."
-            if source == "Draw"
-            else "Take a photo or upload an image to see what the model predicts."
-        )
+        middle.info(t("try_image.hint_draw" if source == "Draw" else "try_image.hint_photo"))
         _warm_up(run.id, p, style)
         return
     pred = p.predict([raw])
@@ -151,6 +147,4 @@ def try_image(run, p) -> None:
         method = method_choice(p.model, PREFERRED, "try-img-method")
         if method:
             _explain(p, pred, method)
-    middle.caption(
-        f"Answered in {1000 * (time.perf_counter() - t0):.0f} ms (prediction and explanation)."
-    )
+    middle.caption(t("try_image.answered", ms=1000 * (time.perf_counter() - t0)))

@@ -8,6 +8,7 @@ and try_series.
 import streamlit as st
 
 from app.components.charts import probability_bars
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
 KEPT_PREDICTORS = 2  # runs whose loaded models a session keeps while switching between them
@@ -36,7 +37,7 @@ def method_choice(model, preferred: tuple[str, ...], key: str) -> str | None:
         return None
     index = next((names.index(n) for n in preferred if n in names), 0)
     name = st.selectbox(
-        "Explanation",
+        t("try_it.explanation"),
         names,
         index=index,
         key=key,
@@ -51,9 +52,9 @@ def show_classes(pred, row: int = 0) -> None:
     probs = pred.probs[row]
     best = int(probs.argmax())
     st.metric(
-        "Prediction",
+        t("try_it.prediction"),
         pred.labels[row],
-        f"{probs[best]:.0%} sure",
+        t("try_it.sure", p=probs[best]),
         delta_color="off",
         delta_arrow="off",
     )
@@ -64,17 +65,18 @@ def try_it(run) -> None:
     """The whole tab for one run: refuses what cannot be tried, else the inputs of its kind."""
     task = run.config.task
     if task == "image-generation":
-        st.info(
-            "This run is a VAE: it draws new images rather than deciding between classes. "
-            "Try it on the Generate page."
+        st.info(t("try_it.vae_info"))
+        st.page_link(
+            page="pages/generate.py", label=t("try_it.go_generate"), icon=":material/auto_awesome:"
         )
-        st.page_link("pages/generate.py", label="Go to Generate", icon=":material/auto_awesome:")
         return
     try:
         p = predictor(run)
     except LabInputError as e:
-        st.error(f"This run cannot be tried: {e}")
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+        st.error(t("try_it.cannot_try", error=e))
+        st.page_link(
+            page="pages/train.py", label=t("try_it.go_train"), icon=":material/model_training:"
+        )
         return
     if p.kind == "image":
         from app.components.try_image import try_image

@@ -7,6 +7,7 @@ import streamlit as st
 from app.components.charts import LAYOUT, heat_strip
 from app.components.state import dataset
 from app.components.try_it import method_choice
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
 CONTEXT = 3  # the chart shows this many lookbacks of history
@@ -21,7 +22,9 @@ def _example(run, lookback: int) -> pd.DataFrame:
 def _columns(features: list[str]) -> str:
     """'the column "value"' or 'the columns "a", "b"'."""
     quoted = ", ".join(f'"{f}"' for f in features)
-    return f"the column {quoted}" if len(features) == 1 else f"the columns {quoted}"
+    return t(
+        "try_series.column_one" if len(features) == 1 else "try_series.column_many", names=quoted
+    )
 
 
 def _history(run, pre: dict) -> pd.DataFrame | None:
@@ -29,20 +32,16 @@ def _history(run, pre: dict) -> pd.DataFrame | None:
     from lepton_core.data.csv_reader import read_csv
 
     up = st.file_uploader(
-        f"A recent series: a CSV with a date/time column and {_columns(pre['features'])}, "
-        f"at least {pre['lookback']} rows",
+        t("try_series.upload", columns=_columns(pre["features"]), lookback=pre["lookback"]),
         type=["csv", "tsv", "txt"],
         key=f"try-series-{run.id}",
         max_upload_size=20,
     )
     if up is None:
         example = _example(run, pre["lookback"])
-        st.caption(
-            f"No file yet, so this forecasts from the last {len(example)} rows of the "
-            "run's own series. Download them to see the format a file needs."
-        )
+        st.caption(t("try_series.no_file", n=len(example)))
         st.download_button(
-            "Download the example CSV",
+            t("try_series.download_example"),
             example.to_csv(index=False),
             "recent_series.csv",
             "text/csv",
@@ -52,7 +51,7 @@ def _history(run, pre: dict) -> pd.DataFrame | None:
     try:
         return read_csv(up.getvalue())[0]
     except LabInputError as e:
-        st.error(f"Could not read this file: {e}")
+        st.error(t("try_series.cannot_read", error=e))
         return None
 
 
@@ -75,27 +74,30 @@ def _forecast_chart(df: pd.DataFrame, pre: dict, values) -> go.Figure:
     x, future = _times(df, pre["features"], pre["horizon"])
     y = pd.to_numeric(df[target], errors="coerce").to_numpy()[x.index.to_numpy()]
     fig = go.Figure(
-        go.Scatter(x=list(x), y=y, name="history", mode="lines", line=dict(color="#4c78a8"))
+        go.Scatter(
+            x=list(x), y=y, name=t("try_series.history"), mode="lines", line=dict(color="#4c78a8")
+        )
     )
     fig.add_vrect(
         x0=x.iloc[-lookback],
         x1=x.iloc[-1],
         fillcolor="rgba(245,133,24,0.12)",
         line_width=0,
-        annotation_text="what the model reads",
+        annotation_text=t("try_series.reads"),
         annotation_position="top left",
     )
     fig.add_trace(
         go.Scatter(
             x=[x.iloc[-1], *future],
             y=[y[-1], *values],
-            name="forecast",
+            name=t("try_series.forecast"),
             mode="lines+markers",
             line=dict(color="#e45756", dash="dot"),
         )
     )
     legend = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1)
-    fig.update_layout(title=f"Forecast of {target}", **(LAYOUT | {"height": 340, "legend": legend}))
+    title = t("try_series.chart_title", target=target)
+    fig.update_layout(title=title, **(LAYOUT | {"height": 340, "legend": legend}))
     return fig
 
 
@@ -111,22 +113,19 @@ def try_series(run, p) -> None:
     try:
         pred = p.predict(df)
     except LabInputError as e:
-        st.error(f"Could not forecast from this series: {e}")
+        st.error(t("try_series.cannot_forecast", error=e))
         return
     values = [float(v) for v in pred.values[0]]
-    st.metric(f"Next {pre['target']}", f"{values[0]:,.4g}")
+    st.metric(t("try_series.next", target=pre["target"]), f"{values[0]:,.4g}")
     st.plotly_chart(_forecast_chart(df, pre, values), key="try-forecast")
     c1, c2 = st.columns([2, 1])
     with c1:
         method = method_choice(p.model, ("integrated-gradients",), "try-series-method")
     step = 0
     if pre["horizon"] > 1:
-        step = int(c2.number_input("Forecast step", 1, pre["horizon"], 1, key="try-step")) - 1
+        step = int(c2.number_input(t("try_series.step"), 1, pre["horizon"], 1, key="try-step")) - 1
     if method:
         attr = explain_window(p.model, pred.inputs[0], method, step)
         label = EXPLAIN_METHODS.get(method).label
         st.plotly_chart(heat_strip(attr, pre["features"], label), key="try-strip")
-        st.caption(
-            f"Which of the last {pre['lookback']} time steps (left = oldest) drove forecast "
-            f"step {step + 1}: red raised it, blue lowered it."
-        )
+        st.caption(t("try_series.strip_caption", lookback=pre["lookback"], step=step + 1))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.components.charts import signed_bars
 from app.components.try_it import method_choice, show_classes
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
 FORM_COLUMNS = 2
@@ -48,16 +49,13 @@ def _field(pre, col: str, key: str):
 def _form(run_id: str, pre) -> pd.DataFrame:
     """The form: one row with every column the model uses, starting at the training medians."""
     with st.form(f"try-form-{run_id}"):
-        st.caption(
-            "Numbers start at the training rows' median, categories at the most common "
-            "value. Change any of them, then press Predict."
-        )
+        st.caption(t("try_table.form_caption"))
         slots = st.columns(FORM_COLUMNS)
         row = {}
         for i, col in enumerate(pre.groups):
             with slots[i % FORM_COLUMNS]:
                 row[col] = _field(pre, col, f"try-col-{run_id}-{col}")
-        st.form_submit_button("Predict", type="primary")
+        st.form_submit_button(t("try_table.predict"), type="primary")
     return pd.DataFrame([row])
 
 
@@ -73,18 +71,19 @@ def try_table(run, p) -> None:
     try:
         pred = p.predict(row)
     except LabInputError as e:
-        right.error(f"Could not use these values: {e}")
+        right.error(t("try_table.cannot_use", error=e))
         return
     with right:
         if pred.probs is not None:
             show_classes(pred)
-            towards = f"towards **{pred.labels[0]}**"
+            pushed = t("try_table.pushed_class", label=pred.labels[0])
         else:
-            st.metric(f"Predicted {pre.target}", f"{float(pred.values[0]):,.4g}")
-            towards = f"the predicted {pre.target} up"
+            value = f"{float(pred.values[0]):,.4g}"
+            st.metric(t("try_table.predicted", target=pre.target), value)
+            pushed = t("try_table.pushed_value", target=pre.target)
         method = method_choice(p.model, ("integrated-gradients",), "try-table-method")
         if method:
             values = explain_rows(p.model, pred.inputs, pre.groups, method)
             bars = {col: float(v[0]) for col, v in values.items()}
-            st.plotly_chart(signed_bars(bars, "What drove this prediction"), key="try-table-bars")
-            st.caption(f"Red columns pushed {towards}, blue ones the other way.")
+            st.plotly_chart(signed_bars(bars, t("try_table.drove")), key="try-table-bars")
+            st.caption(pushed)

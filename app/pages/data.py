@@ -6,7 +6,7 @@ from app.components.csv_upload import csv_upload_form
 from app.components.data_views import show_images, show_series, show_table
 from app.components.preset_view import preset
 from app.components.share_link import apply_link
-from app.components.state import data_choice, dataset, set_data_choice
+from app.components.state import data_choice, dataset, set_data_choice, upload_folder
 from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
 
@@ -54,7 +54,7 @@ else:
         if kind == kinds[1]:
             up = st.file_uploader("Zip of class folders", type=["zip"], key="zip_upload")
             if up is not None and st.session_state.get("saved_upload") != (up.file_id, size):
-                path = save_upload_zip(up.getvalue())
+                path = save_upload_zip(up.getvalue(), folder=upload_folder(up.size))
                 set_data_choice(str(path), size_opts, up.name)
                 st.session_state.saved_upload = (up.file_id, size)
         else:
@@ -63,7 +63,9 @@ else:
             )
             ids = (tuple(u.file_id for u in ups or ()), size)
             if ups and st.session_state.get("saved_upload") != ids:
-                path = zip_folder_upload((u.name, u.getvalue()) for u in ups)
+                files = [(u.name, u.getvalue()) for u in ups]
+                folder = upload_folder(sum(len(b) for _, b in files))
+                path = zip_folder_upload(files, folder=folder)
                 set_data_choice(str(path), size_opts, ups[0].name.split("/")[0] + "/")
                 st.session_state.saved_upload = ids
     except LabInputError as e:

@@ -7,17 +7,13 @@ from app.components.export_view import show_export
 from app.components.runs import describe, pick_run_or_stop
 from app.components.state import store, sync_run_id
 from app.components.try_it import try_it
+from app.i18n import t
 from lepton_core.api import load_run
 
-UNFINISHED = {
-    "queued": "is waiting to start",
-    "running": "is still training",
-    "failed": "failed",
-    "interrupted": "was interrupted before it finished",
-}
+UNFINISHED = ("queued", "running", "failed", "interrupted")  # page_deploy.unfinished.<status>
 
-st.title("Deploy")
-st.caption("Try the model on inputs of your own, make it smaller, and export it to run elsewhere.")
+st.title(t("page_deploy.title"))
+st.caption(t("page_deploy.intro"))
 
 current = sync_run_id()
 if current:
@@ -26,16 +22,17 @@ if current:
     except ValueError:
         waiting = None
     if waiting is not None and waiting.status in UNFINISHED:
-        st.warning(
-            f"Run {describe(waiting)} {UNFINISHED[waiting.status]}, so there is no model "
-            "to try yet. Follow it (or train again) on the Train page; below is the "
-            "latest finished run instead."
+        status = t(f"page_deploy.unfinished.{waiting.status}")
+        st.warning(t("page_deploy.unfinished_warning", run=describe(waiting), status=status))
+        st.page_link(
+            page="pages/train.py", label=t("page_deploy.go_train"), icon=":material/model_training:"
         )
-        st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
 
 rec = pick_run_or_stop()
 run = load_run(rec.id)
-try_tab, compress_tab, export_tab = st.tabs(["Try it", "Compress", "Export"])
+try_tab, compress_tab, export_tab = st.tabs(
+    [t("page_deploy.tab.try"), t("page_deploy.tab.compress"), t("page_deploy.tab.export")]
+)
 with try_tab:
     try_it(run)
 with compress_tab:

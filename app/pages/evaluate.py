@@ -10,11 +10,12 @@ from app.components.eval_views import (
 )
 from app.components.finetune_view import show_finetune
 from app.components.runs import pick_run_or_stop
+from app.i18n import t
 from lepton_core.api import load_run
 from lepton_core.errors import LabInputError
 
-st.title("Evaluate")
-st.caption("Every number here is measured on the test split: examples the model never trained on.")
+st.title(t("page_evaluate.title"))
+st.caption(t("page_evaluate.caption"))
 
 rec = pick_run_or_stop()
 

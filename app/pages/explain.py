@@ -5,19 +5,21 @@ import streamlit as st
 from app.components.explain_views import explain_images, explain_series, explain_table
 from app.components.runs import pick_run_or_stop
 from app.components.state import dataset, run_model
+from app.i18n import t
 from lepton_core.api import load_run
 
-st.title("Explain")
-st.caption("Which parts of the input drove the model's output, by several attribution methods.")
+st.title(t("page_explain.title"))
+st.caption(t("page_explain.caption"))
 
 rec = pick_run_or_stop()
 
 if rec.task == "image-generation":
-    st.info(
-        "This run is a VAE: it draws images rather than deciding between classes. Its "
-        "explanations (which pixels drive each latent dimension) are on the Generate page."
+    st.info(t("page_explain.vae_info"))
+    st.page_link(
+        page="pages/generate.py",
+        label=t("page_explain.go_generate"),
+        icon=":material/auto_awesome:",
     )
-    st.page_link("pages/generate.py", label="Go to Generate", icon=":material/auto_awesome:")
     st.stop()
 
 run = load_run(rec.id)

@@ -14,16 +14,13 @@ from app.components.generate_views import (
 from app.components.latent_map import latent_map
 from app.components.runs import pick_run_or_stop
 from app.components.state import dataset, run_model
+from app.i18n import t
 from lepton_core.api import load_run
 from lepton_core.errors import LabInputError
 
-st.title("Generate")
-st.caption(
-    "A variational autoencoder (VAE) squeezes each image into a few numbers, its *code* (a point "
-    "in *latent space*), and learns to draw the image back from the code. Here you see how well "
-    "it redraws, what it draws from random codes, and how its codes are laid out."
-)
-rec = pick_run_or_stop(("image-generation",), "No VAE run yet. Train model `vae` on image data.")
+st.title(t("page_generate.title"))
+st.caption(t("page_generate.intro"))
+rec = pick_run_or_stop(("image-generation",), t("page_generate.no_run"))
 
 try:
     run = load_run(rec.id)
@@ -31,7 +28,7 @@ try:
     ds = dataset(run.config.data.source, run.config.data.options)
     view = vae_view(rec.id, rec.finished or 0.0, model, ds)
 except LabInputError as e:
-    st.error(f"This run cannot be shown: {e}")
+    st.error(t("page_generate.cannot_show", error=e))
     st.stop()
 
 score_cards(rec.metrics, ds)

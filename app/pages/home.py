@@ -3,70 +3,37 @@
 import streamlit as st
 
 from app.components.preset_view import preset, preset_problem
+from app.i18n import t
 
-st.title("Lepton Lab")
+STEPS = [  # (page id, icon): label and text come from page_home.toml's [steps.<id>]
+    ("data", ":material/dataset:"),
+    ("train", ":material/model_training:"),
+    ("evaluate", ":material/analytics:"),
+    ("explain", ":material/visibility:"),
+    ("generate", ":material/auto_awesome:"),
+    ("deploy", ":material/rocket_launch:"),
+]
+
+st.title(t("page_home.title"))
 if problem := preset_problem():
     st.warning(problem)
 if preset().welcome:
     with st.container(border=True):
         st.markdown(preset().welcome)
-st.markdown(
-    "Train a small neural network in your browser, watch it learn, and see **why** it decides. "
-    "Start with a built-in dataset or upload your own images, tables or time series."
-)
+st.markdown(t("page_home.intro"))
 
-steps = [
-    (
-        "pages/data.py",
-        "1 · Data",
-        ":material/dataset:",
-        "Pick a built-in set, or upload a zip of class folders or a CSV.",
-    ),
-    (
-        "pages/train.py",
-        "2 · Train",
-        ":material/model_training:",
-        "Choose a network (CNN, MLP, LSTM/GRU, VAE) and train it; the curves update live.",
-    ),
-    (
-        "pages/evaluate.py",
-        "3 · Evaluate",
-        ":material/analytics:",
-        "Honest test metrics, each beside the baseline it must beat.",
-    ),
-    (
-        "pages/explain.py",
-        "4 · Explain",
-        ":material/visibility:",
-        "What drove each prediction: pixels, columns or time steps.",
-    ),
-    (
-        "pages/generate.py",
-        "5 · Generate",
-        ":material/auto_awesome:",
-        "A VAE's reconstructions, samples and latent space.",
-    ),
-    (
-        "pages/deploy.py",
-        "6 · Deploy",
-        ":material/rocket_launch:",
-        "Try it on a drawing, a photo or a row; shrink it to int8; export a bundle that runs "
-        "anywhere.",
-    ),
-]
+steps = [(f"pages/{name}.py", name, icon) for name, icon in STEPS]
 steps = [step for step in steps if preset().shows(step[0])]
 for row in (steps[:3], steps[3:]):
     if not row:
         continue
-    for col, (path, label, icon, text) in zip(st.columns(len(row)), row, strict=True):
+    for col, (path, name, icon) in zip(st.columns(len(row)), row, strict=True):
         with col.container(border=True):
-            st.page_link(path, label=label, icon=icon)
-            st.caption(text)
+            st.page_link(path, label=t(f"page_home.steps.{name}.label"), icon=icon)
+            st.caption(t(f"page_home.steps.{name}.text"))
 
-if preset().offers("digits"):
-    st.info(
-        "New here? Go to **1 · Data**: handwritten digits are already selected, "
-        "so you can go straight on."
-    )
-if st.button("Start with the digits →" if preset().offers("digits") else "Start →", type="primary"):
+digits = preset().offers("digits")
+if digits:
+    st.info(t("page_home.new_here"))
+if st.button(t("page_home.start_digits" if digits else "page_home.start"), type="primary"):
     st.switch_page("pages/data.py")

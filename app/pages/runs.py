@@ -4,7 +4,15 @@ import streamlit as st
 from streamlit.column_config import NumberColumn, TextColumn
 
 from app.components.runs_compare import show_comparison
-from app.components.state import set_run_id, store, sync_run_id
+from app.components.state import (
+    is_instructor,
+    private,
+    run_filter,
+    set_run_id,
+    store,
+    sync_run_id,
+    workspace,
+)
 from lepton_core.errors import LabInputError
 from lepton_core.runs import STATUSES
 from lepton_core.runs.table import (
@@ -27,7 +35,7 @@ st.caption("Every run on this server: filter them, compare several, rename, tag 
 
 runs_store = store()
 runs_store.reconcile()  # a run whose worker is gone shows as interrupted
-records = runs_store.list_runs()
+records = runs_store.list_runs(workspace=run_filter())  # this workspace's and published ones
 if not records:
     st.info("No run yet. Train one first.")
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
@@ -90,6 +98,20 @@ for col, (page, name, icon) in zip(links, LINKS, strict=True):
     col.page_link(page, label=name, icon=icon, query_params={"run": rec.id})
 if rec.error:
     st.warning(f"{rec.status}: {rec.error}")
+if private() and rec.workspace != workspace():
+    st.info("Published by your instructor: open it and compare it; only its owner can change it.")
+    st.stop()
+if is_instructor():
+    from lepton_core.runs.workspaces import publish
+
+    shared = st.toggle(
+        "Published to every workspace", value=rec.published, key=f"runs_publish_{rec.id}",
+        help="participants see a published run beside their own, read-only",
+    )  # fmt: skip
+    if shared != rec.published:
+        publish(runs_store, rec.id, shared)
+        st.session_state.runs_done = "Published." if shared else "No longer published."
+        st.rerun()
 
 c1, c2 = st.columns(2)
 with c1.form("runs_rename_form"):

@@ -5,7 +5,16 @@ import streamlit as st
 from app.components.monitor import job_monitor
 from app.components.preset_view import preset, preset_problem
 from app.components.share_link import apply_link, share_control
-from app.components.state import data_choice, dataset, executor, set_run_id, store, sync_run_id
+from app.components.state import (
+    data_choice,
+    dataset,
+    executor,
+    quota,
+    set_run_id,
+    store,
+    sync_run_id,
+    workspace,
+)
 from app.components.train_form import (
     finetune_settings,
     model_choice,
@@ -18,6 +27,7 @@ from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
 from lepton_core.finetune import check_init
 from lepton_core.models.summary import describe_model
+from lepton_core.runs.workspaces import check_quota
 from lepton_core.tasks import run_task
 
 st.title("Train")
@@ -103,6 +113,8 @@ share_control(source, options, model, model_options, train_kwargs)
 if start:
     try:
         preset().check(model, train_kwargs)  # locks and limits hold whatever the widgets sent
+        executor().caps.check_epochs(train_kwargs.get("epochs", 0))
+        check_quota(store(), workspace(), quota())
         config = make_config(
             source, model=model, model_options=model_options, data_options=options,
             augment=augment, **train_kwargs,
@@ -112,10 +124,10 @@ if start:
         if config.train.init_from:
             config.name += " · fine-tuned"
             check_init(config, ds, store())  # starting weights that do not fit: not stored
-        new_id = store().create_run(config)
+        new_id = store().create_run(config, workspace())
         executor().submit(new_id)
         if scratch is not None:
-            executor().submit(store().create_run(scratch))
+            executor().submit(store().create_run(scratch, workspace()))
         set_run_id(new_id)
         st.rerun()
     except LabInputError as e:

@@ -69,8 +69,11 @@ def _load_images(path: Path, options: dict) -> LabDataset:
     unknown = set(options) - {"image_size"}
     if unknown:
         raise LabInputError(f"unknown option(s) for an image upload: {', '.join(sorted(unknown))}")
+    # a workspace's upload is unpacked beside it (so removing the workspace removes both)
+    beside = path.is_file() and path.parent.name == "uploads"
+    work_dir = path.parent if beside else lepton_home() / "uploads"
     images, labels, classes, report = load_image_source(
-        path, work_dir=lepton_home() / "uploads", image_size=options.get("image_size")
+        path, work_dir=work_dir, image_size=options.get("image_size")
     )
     raw = RawImages(images.astype(np.float32) / 255.0, labels, classes, report)
     return split_images(str(path), raw, options, **split)

@@ -22,13 +22,14 @@ def _uploads_dir() -> Path:
     return folder
 
 
-def _store(data: bytes, suffix: str, max_bytes: int) -> Path:
-    """Write `data` once under uploads/<sha256[:16]><suffix>, atomically; returns the path."""
+def _store(data: bytes, suffix: str, max_bytes: int, folder: Path | None = None) -> Path:
+    """Write `data` once as <sha256[:16]><suffix> in `folder` (a workspace's uploads; default
+    LEPTON_HOME/uploads), atomically; returns the path."""
     if len(data) > max_bytes:
         raise LabInputError(
             f"upload is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
         )
-    path = _uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    path = (folder or _uploads_dir()) / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
     if not path.exists():
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
@@ -36,15 +37,19 @@ def _store(data: bytes, suffix: str, max_bytes: int) -> Path:
     return path
 
 
-def save_upload_zip(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+def save_upload_zip(
+    data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, folder: Path | None = None
+) -> Path:
     """Store an uploaded .zip by its content hash and return the path to train from."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LabInputError("the uploaded file is not a zip archive")
-    return _store(data, ".zip", max_bytes)
+    return _store(data, ".zip", max_bytes, folder)
 
 
 def zip_folder_upload(
-    files: Iterable[tuple[str, bytes]], max_bytes: int = MAX_UPLOAD_BYTES
+    files: Iterable[tuple[str, bytes]],
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    folder: Path | None = None,
 ) -> Path:
     """Pack a browser folder upload ((relative name, bytes) pairs) into a zip; the zip ingest
     then applies every guard (paths, hidden files, sizes) exactly as for a zip upload."""
@@ -57,17 +62,21 @@ def zip_folder_upload(
             zf.writestr(name, data)
     if total == 0:
         raise LabInputError("the folder upload is empty")
-    return save_upload_zip(buf.getvalue(), max_bytes)
+    return save_upload_zip(buf.getvalue(), max_bytes, folder)
 
 
-def save_upload_csv(data: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Path:
+def save_upload_csv(
+    data: bytes, max_bytes: int = MAX_UPLOAD_BYTES, folder: Path | None = None
+) -> Path:
     """Store an uploaded CSV by its content hash (the name the user gave it is never used)."""
     if not data.strip():
         raise LabInputError("the file is empty")
-    return _store(data, ".csv", max_bytes)
+    return _store(data, ".csv", max_bytes, folder)
 
 
-def save_upload_weights(data: bytes, max_bytes: int = MAX_WEIGHTS_BYTES) -> Path:
+def save_upload_weights(
+    data: bytes, max_bytes: int = MAX_WEIGHTS_BYTES, folder: Path | None = None
+) -> Path:
     """Store an uploaded safetensors state dict by its content hash, after checking its header.
 
     A pickle (.pt/.pth) or any other file is refused before it is written.
@@ -77,7 +86,7 @@ def save_upload_weights(data: bytes, max_bytes: int = MAX_WEIGHTS_BYTES) -> Path
             f"the weights file is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
         )
     _check_safetensors(data)
-    return _store(data, ".safetensors", max_bytes)
+    return _store(data, ".safetensors", max_bytes, folder)
 
 
 def _check_safetensors(data: bytes) -> None:

@@ -11,6 +11,7 @@ from lepton_core.data import load_dataset
 from lepton_core.errors import LabInputError
 from lepton_core.finetune import INIT_FILE, initialise
 from lepton_core.models import model_for, save_lab_model
+from lepton_core.runs.caps import TIME_LIMIT, JobCaps, TimeLimit
 from lepton_core.runs.store import RunStore
 from lepton_core.tasks import fit_dataset, get_task
 from lepton_core.training import (
@@ -69,6 +70,8 @@ def _train_and_evaluate(
     if ds is None:
         ds = load_dataset(cfg.data.source, **cfg.data.options)
     ds = fit_dataset(ds, cfg.model.name)
+    caps = JobCaps.from_env()  # the server's per-job caps, passed to its workers
+    caps.check_dataset(ds)
     (folder / "data_report.json").write_text(json.dumps(ds.report.to_dict(), indent=2))
     store.set_task(run_id, ds.task)
     if store.cancel_requested(run_id):
@@ -91,6 +94,8 @@ def _train_and_evaluate(
     ]
     if cfg.train.patience:
         callbacks.append(EarlyStopping(cfg.train.patience))
+    if caps.max_wall_minutes:
+        callbacks.append(TimeLimit(caps.max_wall_minutes))
     callbacks.append(LastState(folder / LAST_STATE))  # last: it saves the others' state too
     augment = None
     # torchvision takes 1.6 s to import: only when needed; an autoencoder's target is unaugmented
@@ -113,6 +118,11 @@ def _train_and_evaluate(
         return "interrupted"
     cancelled = trainer.stop_reason == "cancelled"
     if not (folder / "checkpoint.safetensors").exists():
+        if trainer.stop_reason == TIME_LIMIT:
+            limit = f"{caps.max_wall_minutes:g} min"
+            error = f"the first epoch did not end within this server's time cap of {limit}"
+            store.finish(run_id, "failed", error=error)
+            return "failed"
         store.finish(run_id, "cancelled", error="cancelled before the first epoch ended")
         return "cancelled"
     store.set_progress(run_id, dict(trainer.progress(), phase="evaluating"))

@@ -33,13 +33,12 @@ def resume(
 ) -> str:
     """Continue an interrupted run to its configured epochs, appending to its history.
 
-    With an executor it trains in a worker process and returns "running" at once; without one
-    it trains here and returns the final status. Same data, config and seed give the same
+    With an executor it goes back in the worker queue and returns "queued" at once; without
+    one it trains here and returns the final status. Same data, config and seed give the same
     epochs as a run that was never interrupted.
     """
     check_resumable(store, run_id)
     if executor is None:
         return run_job(store, run_id, callbacks, resume=True)
-    pid = executor.submit(run_id, resume=True)
-    store.mark_running(run_id, pid)  # the monitor shows it live at once, not after torch loads
-    return "running"
+    executor.submit(run_id, resume=True)
+    return "queued"

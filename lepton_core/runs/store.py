@@ -36,7 +36,10 @@ CREATE TABLE IF NOT EXISTS runs (
     created REAL NOT NULL,
     started REAL,
     finished REAL,
-    tags TEXT NOT NULL DEFAULT '[]'
+    tags TEXT NOT NULL DEFAULT '[]',
+    workspace TEXT NOT NULL DEFAULT 'local',
+    published INTEGER NOT NULL DEFAULT 0,
+    owner INTEGER
 );
 CREATE TABLE IF NOT EXISTS history (
     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -44,9 +47,20 @@ CREATE TABLE IF NOT EXISTS history (
     row TEXT NOT NULL,
     PRIMARY KEY (run_id, epoch)
 );
+CREATE TABLE IF NOT EXISTS workspaces (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    last_seen REAL NOT NULL
+);
 """
 # columns added after the first schema: (name, definition) for ALTER TABLE on older databases
-MIGRATIONS = (("tags", "TEXT NOT NULL DEFAULT '[]'"),)
+MIGRATIONS = (
+    ("tags", "TEXT NOT NULL DEFAULT '[]'"),
+    ("workspace", "TEXT NOT NULL DEFAULT 'local'"),
+    ("published", "INTEGER NOT NULL DEFAULT 0"),
+    ("owner", "INTEGER"),  # the server process that started the worker
+)
+LOCAL = "local"  # the workspace of the CLI and of a server without private workspaces
 MAX_TAG = 40
 
 
@@ -72,6 +86,9 @@ class RunRecord:
     started: float | None = None
     finished: float | None = None
     tags: list[str] = field(default_factory=list)
+    workspace: str = LOCAL
+    published: bool = False
+    owner: int | None = None
 
 
 def new_run_id() -> str:
@@ -128,16 +145,21 @@ class RunStore:
         """The run's artifact folder."""
         return self.runs_dir / run_id
 
-    def create_run(self, config: RunConfig) -> str:
-        """Insert a queued run and write its config.json; returns the run id."""
+    def create_run(
+        self, config: RunConfig, workspace: str = LOCAL, in_process: bool = False
+    ) -> str:
+        """Insert a queued run of `workspace` and write its config.json; returns the run id.
+
+        `in_process`: this process trains it (api.train), so no worker pool picks it up.
+        """
         config.train.validate()
         run_id = new_run_id()
         folder = self.folder(run_id)
         folder.mkdir(parents=True)
         (folder / "config.json").write_text(config.to_json())
         self._exec(
-            "INSERT INTO runs (id, name, status, task, data, model, config, created)"
-            " VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)",
+            "INSERT INTO runs (id, name, status, task, data, model, config, created, workspace,"
+            " pid, owner) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 config.name,
@@ -146,6 +168,8 @@ class RunStore:
                 config.model.name,
                 json.dumps(config.to_dict()),
                 time.time(),
+                workspace,
+                *[os.getpid() if in_process else None] * 2,
             ),
         )
         return run_id
@@ -157,12 +181,14 @@ class RunStore:
             raise LabInputError(f"no run with id {run_id!r}")
         return _record(rows[0])
 
-    def list_runs(self, limit: int | None = None) -> list[RunRecord]:
-        """Runs, newest first."""
-        sql = "SELECT * FROM runs ORDER BY created DESC"
-        args: tuple = ()
+    def list_runs(self, limit: int | None = None, workspace: str | None = None) -> list[RunRecord]:
+        """Runs, newest first: all, or those `workspace` may see (its own and published ones)."""
+        sql, args = "SELECT * FROM runs", ()
+        if workspace is not None:
+            sql, args = sql + " WHERE workspace=? OR published=1", (workspace,)
+        sql += " ORDER BY created DESC"
         if limit:
-            sql, args = sql + " LIMIT ?", (limit,)
+            sql, args = sql + " LIMIT ?", (*args, limit)
         return [_record(r) for r in self._exec(sql, args)]
 
     def mark_running(self, run_id: str, pid: int) -> None:
@@ -179,6 +205,46 @@ class RunStore:
     def set_pid(self, run_id: str, pid: int) -> None:
         """Remember which process owns the run."""
         self._exec("UPDATE runs SET pid=? WHERE id=?", (pid, run_id))
+
+    def queue(self) -> list[str]:
+        """Ids of runs waiting for a worker, first in line first."""
+        rows = self._exec(
+            "SELECT id FROM runs WHERE status='queued' AND pid IS NULL AND cancel_requested=0"
+            " ORDER BY created, id"
+        )
+        return [r["id"] for r in rows]
+
+    def next_queued(self) -> str | None:
+        """The run first in line, if any."""
+        line = self.queue()
+        return line[0] if line else None
+
+    def queue_position(self, run_id: str) -> int | None:
+        """1 for the next run to start; None if the run is not waiting."""
+        line = self.queue()
+        return line.index(run_id) + 1 if run_id in line else None
+
+    def claim(self, run_id: str, pid: int, owner: int) -> None:
+        """A worker `pid` started by server `owner` now has the run."""
+        self._exec("UPDATE runs SET pid=?, owner=? WHERE id=?", (pid, owner, run_id))
+
+    def requeue(self, run_id: str) -> None:
+        """Put an interrupted run back in line (it resumes from its last saved epoch)."""
+        self._exec(
+            "UPDATE runs SET status='queued', pid=NULL, owner=NULL, error='', finished=NULL"
+            " WHERE id=?",
+            (run_id,),
+        )
+
+    def fail_if_active(self, run_id: str, error: str) -> bool:
+        """End a run whose worker died before writing a final status; True if it did."""
+        with closing(self._connect()) as db:
+            cur = db.execute(
+                "UPDATE runs SET status='failed', error=?, finished=?"
+                " WHERE id=? AND status IN (?, ?)",
+                (error, time.time(), run_id, *ACTIVE),
+            )
+            return cur.rowcount > 0
 
     def set_progress(self, run_id: str, progress: dict) -> None:
         """Latest progress (epoch, fraction, ETA) for the live monitor."""
@@ -270,7 +336,7 @@ class RunStore:
             for r in (
                 _record(x) for x in self._exec("SELECT * FROM runs WHERE status IN (?, ?)", ACTIVE)
             )
-            if r.pid and not pid_alive(r.pid)
+            if r.pid and not pid_alive(r.pid) and not _owner_alive(r.owner)
         ]
         for run_id in gone:
             self._exec(
@@ -279,6 +345,11 @@ class RunStore:
                 ("the worker process ended unexpectedly", time.time(), run_id, *ACTIVE),
             )
         return gone
+
+
+def _owner_alive(owner: int | None) -> bool:
+    """A live server that started the worker reports its end itself (LocalExecutor.reap)."""
+    return bool(owner) and pid_alive(owner)
 
 
 def clean_tags(tags: list[str]) -> list[str]:
@@ -298,4 +369,5 @@ def _record(row: sqlite3.Row) -> RunRecord:
     for key in ("config", "metrics", "progress", "tags"):
         d[key] = json.loads(d[key])
     d["cancel_requested"] = bool(d["cancel_requested"])
+    d["published"] = bool(d["published"])
     return RunRecord(**d)

@@ -114,7 +114,12 @@ def filter_runs(
 
 def runs_frame(records: list[RunRecord]) -> pd.DataFrame:
     """The Runs table as a DataFrame (tags joined by commas)."""
-    rows = [run_row(r) | {"tags": ", ".join(r.tags)} for r in records]
+    rows = []
+    for r in records:
+        row = run_row(r) | {"tags": ", ".join(r.tags)}
+        if r.published:
+            row["status"] += " · published"
+        rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -3,15 +3,18 @@
 import os
 import sys
 
+NICE = 10
 PARENT_ENV = "LEPTON_PARENT_PID"  # set by the executor: the worker stops when that process is gone
 
 
 def main(argv: list[str]) -> int:
     """Set torch threads first (before any torch work), then run the job."""
+    os.nice(NICE)  # training yields the CPU to the server, so pages stay responsive
     import torch
 
     threads = int(os.environ.get("LEPTON_TORCH_THREADS", "0")) or os.cpu_count() or 1
     torch.set_num_threads(threads)
+    print(f"lepton worker for run {argv[0]}: {threads} torch threads", flush=True)
     from lepton_core.runs.job import run_job
     from lepton_core.runs.store import RunStore
     from lepton_core.training.callbacks import ParentWatch

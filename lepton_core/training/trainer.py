@@ -183,7 +183,7 @@ class Trainer:
                 self._call("on_batch_end")
                 if self.should_stop:
                     break
-            if self.stop_reason in ("cancelled", "interrupted"):
+            if self.stop_reason in ("cancelled", "interrupted", "time limit"):
                 break  # a cut-short epoch is not recorded: history holds whole epochs only
             self.batch = self.n_batches
             row = {"epoch": self.epoch + 1}
