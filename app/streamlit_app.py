@@ -12,26 +12,27 @@ if str(ROOT) not in sys.path:
 from app.components.preset_view import preset  # noqa: E402
 from app.components.sidebar import sidebar  # noqa: E402
 from app.components.state import workspace  # noqa: E402
+from app.i18n import t  # noqa: E402
 
 st.set_page_config(page_title="Lepton Lab", page_icon=":material/science:", layout="wide")
 
-NAV = [  # (file, title, icon)
-    ("pages/home.py", "Home", ":material/home:"),
-    ("pages/data.py", "1 · Data", ":material/dataset:"),
-    ("pages/train.py", "2 · Train", ":material/model_training:"),
-    ("pages/evaluate.py", "3 · Evaluate", ":material/analytics:"),
-    ("pages/explain.py", "4 · Explain", ":material/visibility:"),
-    ("pages/generate.py", "5 · Generate", ":material/auto_awesome:"),
-    ("pages/deploy.py", "6 · Deploy", ":material/rocket_launch:"),
-    ("pages/runs.py", "Runs", ":material/history:"),
+NAV = [  # (file, icon); the title is the catalogue's "nav.<file's stem>", in the session's language
+    ("pages/home.py", ":material/home:"),
+    ("pages/data.py", ":material/dataset:"),
+    ("pages/train.py", ":material/model_training:"),
+    ("pages/evaluate.py", ":material/analytics:"),
+    ("pages/explain.py", ":material/visibility:"),
+    ("pages/generate.py", ":material/auto_awesome:"),
+    ("pages/deploy.py", ":material/rocket_launch:"),
+    ("pages/runs.py", ":material/history:"),
 ]
 # A workshop preset can hide pages from the menu; they stay registered, so links still resolve.
 PAGES = [
     st.Page(
-        path, title=title, icon=icon, default=path == "pages/home.py",
+        path, title=t(f"nav.{Path(path).stem}"), icon=icon, default=path == "pages/home.py",
         visibility="visible" if preset().shows(path) else "hidden",
     )
-    for path, title, icon in NAV
+    for path, icon in NAV
 ]  # fmt: skip
 
 page = st.navigation(PAGES)

@@ -245,6 +245,10 @@ def cmd_app(args) -> int:
 
     if args.preset:
         os.environ[ENV] = str(Path(args.preset).expanduser().resolve())
+    if args.workers:
+        os.environ["LEPTON_WORKERS"] = str(args.workers)
+    if args.private:
+        os.environ["LEPTON_PRIVATE_WORKSPACES"] = "1"
     if os.environ.get(ENV):
         load_preset(os.environ[ENV])  # a bad file: one line, exit 2, and no server
     app = Path(__file__).resolve().parents[1] / "app"
@@ -351,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--port", type=int, default=8501)
     a.add_argument("--address", default="127.0.0.1")
     a.add_argument("--preset", help="an instructor preset TOML file (also $LEPTON_PRESET)")
+    a.add_argument("--workers", type=int, help="training jobs at once (default: one per CPU core)")
+    a.add_argument(
+        "--private", action="store_true",
+        help="a private workspace per browser session (a workshop; also in a preset)",
+    )  # fmt: skip
     add_resume_parser(add)
     return p
 

@@ -4,7 +4,9 @@ import streamlit as st
 
 from app.components.charts import learning_curves
 from app.components.preset_view import preset
+from app.components.runs import status_name
 from app.components.state import executor, store
+from app.i18n import t
 from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
 
@@ -13,8 +15,8 @@ POLL_SECONDS = 1.0
 
 def _fmt_seconds(s: float | None) -> str:
     if s is None:
-        return "estimating…"
-    return f"{s:.0f} s" if s < 90 else f"{s / 60:.1f} min"
+        return t("monitor.estimating")
+    return t("monitor.seconds", s=s) if s < 90 else t("monitor.minutes", m=s / 60)
 
 
 def _curves(run_id: str) -> None:
@@ -38,24 +40,23 @@ def _live(run_id: str) -> None:
     place = st_.queue_position(run_id) if rec.status == "queued" else None
     if place:
         pool = executor().workers
-        st.progress(
-            0.0, text=f"Waiting for a free worker: #{place} in the queue ({pool} run at once)"
-        )
+        st.progress(0.0, text=t("monitor.queue", place=place, pool=pool))
     elif rec.status == "queued" or "fraction" not in p:
-        st.progress(0.0, text=f"{rec.status}: {p.get('phase', 'starting the worker…')}")
+        phase = p.get("phase") or t("monitor.starting")
+        st.progress(0.0, text=t("monitor.phase", status=status_name(rec.status), phase=phase))
     else:
-        text = (
-            f"Epoch {p['epoch']}/{p['epochs']} · {p['fraction']:.0%} · "
-            f"elapsed {_fmt_seconds(p['elapsed_s'])} · ETA {_fmt_seconds(p.get('eta_s'))}"
-        )
+        text = t(
+            "monitor.progress", epoch=p["epoch"], epochs=p["epochs"], fraction=p["fraction"],
+            elapsed=_fmt_seconds(p["elapsed_s"]), eta=_fmt_seconds(p.get("eta_s")),
+        )  # fmt: skip
         st.progress(min(p["fraction"], 1.0), text=text)
     if st.button(
-        "Cancel training",
+        t("monitor.cancel"),
         key=f"cancel-{run_id}",
-        help="stops within 2 s, keeps the best checkpoint",
+        help=t("monitor.cancel_help"),
     ):
         executor().cancel(run_id)
-        st.toast("Cancelling… the best checkpoint so far is kept.")
+        st.toast(t("monitor.cancelling"))
     _curves(run_id)
 
 
@@ -63,34 +64,40 @@ def _final(rec) -> None:
     m = rec.metrics
     if rec.status == "done":
         result = (
-            f"test accuracy **{m['test_accuracy']:.1%}**" if "test_accuracy" in m else headline(m)
+            t("monitor.test_accuracy", acc=m["test_accuracy"])
+            if "test_accuracy" in m
+            else headline(m)
         )
         st.success(
-            f"Finished: {result} after {rec.epochs_completed} epochs in {rec.train_seconds:.1f} s."
-        )
+            t("monitor.finished", result=result, epochs=rec.epochs_completed,
+              seconds=rec.train_seconds)
+        )  # fmt: skip
     elif rec.status == "cancelled":
-        extra = f" Best checkpoint kept: {headline(m)}." if m else ""
-        st.warning(f"Cancelled after {rec.epochs_completed} epochs.{extra}")
+        extra = t("monitor.best_kept", headline=headline(m)) if m else ""
+        st.warning(t("monitor.cancelled", epochs=rec.epochs_completed, extra=extra))
     elif rec.status == "interrupted":
         _interrupted(rec)
     else:
-        st.error(f"Run {rec.status}: {rec.error or 'no message'}")
+        error = rec.error or t("monitor.no_message")
+        st.error(t("monitor.failed", status=status_name(rec.status), error=error))
     _curves(rec.id)
     if rec.status in ("done", "cancelled") and m:
         c1, c2, c3 = st.columns(3)
-        c1.page_link("pages/evaluate.py", label="Evaluate this run →", icon=":material/analytics:")
+        c1.page_link(
+            page="pages/evaluate.py", label=t("monitor.evaluate"), icon=":material/analytics:"
+        )
         if "test_recon_sse" in m:
             c2.page_link(
-                "pages/generate.py", label="Generate with it →", icon=":material/auto_awesome:"
+                page="pages/generate.py", label=t("monitor.generate"), icon=":material/auto_awesome:"
             )
         else:
             c2.page_link(
-                "pages/explain.py", label="Explain its decisions →", icon=":material/visibility:"
+                page="pages/explain.py", label=t("monitor.explain"), icon=":material/visibility:"
             )
             if preset().shows("pages/deploy.py"):  # a workshop preset may hide Deploy
                 c3.page_link(
-                    "pages/deploy.py",
-                    label="Try it, shrink it, export it →",
+                    page="pages/deploy.py",
+                    label=t("monitor.deploy"),
                     icon=":material/rocket_launch:",
                 )
 
@@ -100,9 +107,9 @@ def _interrupted(rec) -> None:
 
     kept = resume_point(store(), rec.id)
     n = rec.epochs_completed
-    st.warning(f"Interrupted after {n} epochs; its last checkpoint and history are kept.")
-    st.caption(f"Why: {rec.error or 'the worker stopped'}.")
-    label = f"Resume from epoch {kept + 1}" if kept else "Resume (from the start)"
+    st.warning(t("monitor.interrupted", n=n))
+    st.caption(t("monitor.why", reason=rec.error or t("monitor.worker_stopped")))
+    label = t("monitor.resume_from", epoch=kept + 1) if kept else t("monitor.resume_start")
     if st.button(label, key=f"resume-{rec.id}", type="primary", icon=":material/play_arrow:"):
         try:
             resume(store(), rec.id, executor())

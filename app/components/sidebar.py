@@ -11,7 +11,8 @@ from app.components.state import (
     sync_run_id,
     workspace,
 )
-from app.i18n import language_picker
+from app.components.runs import status_name
+from app.i18n import language_picker, t
 from lepton_core.errors import LabInputError
 
 STATUS_ICON = {
@@ -26,16 +27,13 @@ STATUS_ICON = {
 
 def _workspace_box() -> None:
     ws = workspace()
-    role = " · instructor" if is_instructor() else ""
-    st.caption(f"**Workspace:** `{ws}`{role}")
-    with st.popover("Switch workspace", icon=":material/badge:", use_container_width=True):
-        st.caption(
-            "Your runs and uploads are private to this workspace. Keep this page's link "
-            "(it holds the workspace) or type a name to come back to it on any device."
-        )
+    role = t("sidebar.instructor") if is_instructor() else ""
+    st.caption(t("sidebar.workspace", ws=ws, role=role))
+    with st.popover(t("sidebar.switch"), icon=":material/badge:", use_container_width=True):
+        st.caption(t("sidebar.private_note"))
         with st.form("ws_form", border=False):
-            name = st.text_input("Workspace name", placeholder="e.g. ana-lima")
-            if st.form_submit_button("Open"):
+            name = st.text_input(t("sidebar.name"), placeholder=t("sidebar.name_placeholder"))
+            if st.form_submit_button(t("sidebar.open")):
                 from lepton_core.runs.workspaces import workspace_name
 
                 try:
@@ -53,15 +51,16 @@ def _run_status() -> None:
     try:
         rec = store().get(run_id)
     except LabInputError:
-        st.caption(f"Run {run_id} not found")
+        st.caption(t("sidebar.run_not_found", run_id=run_id))
         return
-    status = "in progress" if rec.status in ("queued", "running") else rec.status
+    active = rec.status in ("queued", "running")
+    status = t("sidebar.in_progress") if active else status_name(rec.status)
     if rec.status == "queued" and (place := store().queue_position(rec.id)):
-        status = f"waiting, #{place} in the queue"
+        status = t("sidebar.waiting", place=place)
     acc = rec.metrics.get("test_accuracy")
-    acc_text = f" · acc {acc:.1%}" if acc is not None else ""
+    acc_text = t("sidebar.acc", acc=acc) if acc is not None else ""
     icon, what = STATUS_ICON.get(rec.status, ""), rec.name or rec.model
-    st.caption(f"**Run:** {icon} {what} {status}{acc_text}")
+    st.caption(t("sidebar.run", icon=icon, what=what, status=status, acc=acc_text))
 
 
 def sidebar(slot) -> None:
@@ -71,5 +70,5 @@ def sidebar(slot) -> None:
         if private():
             _workspace_box()
         _, _, label = data_choice()
-        st.caption(f"**Data:** {label}")
+        st.caption(t("sidebar.data", label=label))
         _run_status()

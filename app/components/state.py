@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from app.components.preset_view import preset
+from app.i18n import t
 
 DEFAULT_DATA = "digits"
 PRIVATE_ENV = "LEPTON_PRIVATE_WORKSPACES"  # "1": every browser session gets its own workspace
@@ -105,7 +106,7 @@ def can_see(rec) -> bool:
     return not private() or visible(rec, workspace())
 
 
-@st.cache_resource(max_entries=6, show_spinner="Loading data…")
+@st.cache_resource(max_entries=6, show_spinner=False)  # the spinner speaks the session's language
 def _dataset(source: str, options_json: str):
     from lepton_core.data import load_dataset
 
@@ -114,7 +115,8 @@ def _dataset(source: str, options_json: str):
 
 def dataset(source: str, options: dict):
     """A LabDataset, cached by source and options (uploads are content-addressed paths)."""
-    return _dataset(source, json.dumps(options, sort_keys=True))
+    with st.spinner(t("state.loading_data")):  # shows only when loading takes over 0.5 s
+        return _dataset(source, json.dumps(options, sort_keys=True))
 
 
 @st.cache_resource(max_entries=8)

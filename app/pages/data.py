@@ -7,29 +7,30 @@ from app.components.data_views import show_images, show_series, show_table
 from app.components.preset_view import preset
 from app.components.share_link import apply_link
 from app.components.state import data_choice, dataset, set_data_choice, upload_folder
+from app.i18n import catalog, t
 from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
 
-st.title("Data")
+st.title(t("page_data.title"))
 
 apply_link()  # a shared link chooses the data (and the Train form's start)
 source, options, label = data_choice()
 builtins = {d["name"]: d for d in list_datasets() if preset().offers(d["name"])}
-kinds = [
-    "Built-in dataset",
-    "Upload a .zip of class folders",
-    "Upload a folder",
-    "Upload a CSV (table or time series)",
-]
+# The radio's values are the English texts, so a choice survives a language switch.
+kind_keys = {catalog("en")[f"page_data.kinds.{k}"]: k for k in ("builtin", "zip", "folder", "csv")}
+kinds = list(kind_keys)
 if preset().shows("upload"):
-    kind = st.radio("Where does the data come from?", kinds, horizontal=True, key="data_kind")
+    kind = st.radio(
+        t("page_data.source"), kinds, horizontal=True, key="data_kind",
+        format_func=lambda k: t(f"page_data.kinds.{kind_keys[k]}"),
+    )  # fmt: skip
 else:  # the instructor's preset offers built-in sets only
     kind = kinds[0]
 
 if kind == kinds[0]:
     names = list(builtins)
     name = st.selectbox(
-        "Dataset",
+        t("page_data.dataset"),
         names,
         index=names.index(source) if source in names else 0,
         format_func=lambda n: f"{n} — {builtins[n]['description']}",
@@ -42,24 +43,24 @@ elif kind == kinds[3]:
     csv_upload_form()
     source, options, label = data_choice()
 else:
-    st.caption(
-        "One folder per class, e.g. `cat/1.png`, `dog/2.jpg` (an extra top-level folder is fine). "
-        "PNG, JPEG, BMP, GIF and WebP are read; anything else is skipped and listed below."
-    )
+    st.caption(t("page_data.folders_caption"))
     from lepton_core.data.uploads import save_upload_zip, zip_folder_upload
 
-    size = st.select_slider("Resize images to", ["auto", 16, 24, 28, 32, 48, 64], value="auto")
+    size = st.select_slider(
+        t("page_data.resize"), ["auto", 16, 24, 28, 32, 48, 64], value="auto",
+        format_func=lambda v: t("page_data.auto") if v == "auto" else str(v),
+    )  # fmt: skip
     size_opts = {} if size == "auto" else {"image_size": int(size)}
     try:
         if kind == kinds[1]:
-            up = st.file_uploader("Zip of class folders", type=["zip"], key="zip_upload")
+            up = st.file_uploader(t("page_data.zip"), type=["zip"], key="zip_upload")
             if up is not None and st.session_state.get("saved_upload") != (up.file_id, size):
                 path = save_upload_zip(up.getvalue(), folder=upload_folder(up.size))
                 set_data_choice(str(path), size_opts, up.name)
                 st.session_state.saved_upload = (up.file_id, size)
         else:
             ups = st.file_uploader(
-                "Folder of class folders", accept_multiple_files="directory", key="dir_upload"
+                t("page_data.folder"), accept_multiple_files="directory", key="dir_upload"
             )
             ids = (tuple(u.file_id for u in ups or ()), size)
             if ups and st.session_state.get("saved_upload") != ids:
@@ -69,15 +70,15 @@ else:
                 set_data_choice(str(path), size_opts, ups[0].name.split("/")[0] + "/")
                 st.session_state.saved_upload = ids
     except LabInputError as e:
-        st.error(f"Upload refused: {e}")
+        st.error(t("page_data.refused", error=e))
     source, options, label = data_choice()
     if source in builtins:
-        st.info("No upload yet: the built-in set below stays selected until you upload.")
+        st.info(t("page_data.no_upload"))
 
 try:
     ds = dataset(source, options)
 except LabInputError as e:
-    st.error(f"Could not use this data: {e}")
+    st.error(t("page_data.unusable", error=e))
     st.stop()
 
 if ds.is_image:
@@ -88,5 +89,5 @@ else:
     show_table(ds)
 
 st.page_link(
-    "pages/train.py", label="Next: train a model on this data →", icon=":material/model_training:"
+    page="pages/train.py", label=t("page_data.next"), icon=":material/model_training:"
 )

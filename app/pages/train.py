@@ -1,6 +1,7 @@
 """Train: choose a model and settings, see its layers, start a job and watch it learn."""
 
 import streamlit as st
+from streamlit.column_config import Column
 
 from app.components.monitor import job_monitor
 from app.components.preset_view import preset, preset_problem
@@ -22,6 +23,7 @@ from app.components.train_form import (
     start_from,
     training_settings,
 )
+from app.i18n import t
 from lepton_core.api import make_config
 from lepton_core.data import list_datasets
 from lepton_core.errors import LabInputError
@@ -30,28 +32,32 @@ from lepton_core.models.summary import describe_model
 from lepton_core.runs.workspaces import check_quota
 from lepton_core.tasks import run_task
 
-st.title("Train")
+LAYER_COLUMNS = ("layer", "type", "output shape", "parameters")  # describe_model's rows
+
+st.title(t("page_train.title"))
 
 apply_link()  # a shared link (?data=...&model=...) chooses the data and the form's start
 source, options, label = data_choice()
 if problem := preset_problem():
     st.warning(problem)
 if source in {d["name"] for d in list_datasets()} and not preset().offers(source):
-    st.info(f"Your instructor's workshop does not use **{label}**: choose its data first.")
-    st.page_link("pages/data.py", label="Choose the data", icon=":material/dataset:")
+    st.info(t("page_train.not_in_workshop", label=label))
+    st.page_link(page="pages/data.py", label=t("page_train.choose_data"), icon=":material/dataset:")
     st.stop()
 try:
     ds = dataset(source, options)
 except LabInputError as e:
-    st.error(f"The chosen data cannot be used: {e}")
-    st.page_link("pages/data.py", label="Choose other data", icon=":material/dataset:")
+    st.error(t("page_train.data_unusable", error=e))
+    st.page_link(page="pages/data.py", label=t("page_train.choose_other"), icon=":material/dataset:")
     st.stop()
 sizes = ds.sizes()
-what = f"{ds.n_classes} classes" if ds.classes else ds.task
+what = t("page_train.n_classes", n=ds.n_classes) if ds.classes else ds.task
 st.caption(
-    f"Data: **{label}** · {what} · input {'×'.join(map(str, ds.input_shape))} · "
-    f"split {sizes['train']}/{sizes['val']}/{sizes['test']} (train/val/test)"
-)
+    t(
+        "page_train.data_caption", label=label, what=what,
+        shape="×".join(map(str, ds.input_shape)), **sizes,
+    )
+)  # fmt: skip
 
 run = None
 run_id = sync_run_id()
@@ -59,21 +65,22 @@ if run_id:
     try:
         run = store().get(run_id)
     except LabInputError:
-        st.warning(f"Run {run_id} was not found.")
+        st.warning(t("page_train.run_not_found", run_id=run_id))
 busy = run is not None and run.status in ("queued", "running")
 if run is not None:
     with st.container(border=True):
-        st.subheader(f"Run {run.name or run.id}")
+        st.subheader(t("page_train.run", name=run.name or run.id))
         job_monitor(run.id)
 
-with st.expander("Settings for a new run" if run else "Settings", expanded=not busy):
+with st.expander(t("page_train.settings_new" if run else "page_train.settings"), expanded=not busy):
     left, right = st.columns([3, 2])
     with left:
         model = model_choice(ds.task)
         origin = start_from(ds, model)
         if "options" in origin:  # fine-tuning a run keeps its architecture
             model_options = origin["options"]
-            st.caption(f"Model options as in the run it starts from: {model_options or 'defaults'}")
+            shown = model_options or t("page_train.defaults")
+            st.caption(t("page_train.options_as_run", options=shown))
         else:
             model_options = model_options_form(model, ds.task)
         train_kwargs = training_settings(model)
@@ -86,27 +93,25 @@ with st.expander("Settings for a new run" if run else "Settings", expanded=not b
         generative = run_task(ds.task, model) == "image-generation"
         augment = st.session_state.get("augment", {}) if ds.is_image and not generative else {}
         if generative:
-            st.caption(
-                "The VAE learns to redraw its input through a small latent code: no labels, "
-                "no augmentation. Its results are on the Generate page."
-            )
+            st.caption(t("page_train.vae_caption"))
         elif ds.is_image:
             on = [k for k, v in augment.items() if v]
-            st.caption(f"Augmentation: {', '.join(on) or 'off'} (set it on the Data page).")
+            st.caption(t("page_train.augmentation", on=", ".join(on) or t("page_train.off")))
     with right:
         try:
             rows, total = describe_model(model, model_options, ds)
         except LabInputError as e:
             st.error(str(e))
             st.stop()
-        st.metric("Trainable parameters", f"{total:,}")
-        st.dataframe(rows, hide_index=True, width="stretch", height=280)
+        st.metric(t("page_train.params"), f"{total:,}")
+        headers = {c: Column(t(f"page_train.columns.{c.replace(' ', '_')}")) for c in LAYER_COLUMNS}
+        st.dataframe(rows, hide_index=True, width="stretch", height=280, column_config=headers)
     start = st.button(
-        "Start training",
+        t("page_train.start"),
         type="primary",
         icon=":material/play_arrow:",
         disabled=busy or "missing" in origin,
-        help="one run at a time per session: cancel or wait for the current one" if busy else None,
+        help=t("page_train.busy_help") if busy else None,
     )
 share_control(source, options, model, model_options, train_kwargs)
 

@@ -85,6 +85,8 @@ def cli_row(rec: RunRecord) -> dict:
         "metrics": scalar_metrics(rec.metrics),
         "test_accuracy": rec.metrics.get("test_accuracy"),
         "error": rec.error,
+        "workspace": rec.workspace,
+        "published": rec.published,
     }
 
 
