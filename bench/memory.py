@@ -91,15 +91,16 @@ def train_runs(n: int) -> list[str]:
     return [train("digits", model="seed-cnn", epochs=1, seed=i).id for i in range(n)]
 
 
-def start_server(home: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """The app as `lepton app` runs it, in its own process group; (process, url) once healthy."""
+def start_server(home: Path, log: Path, **env: str) -> tuple[subprocess.Popen, str]:
+    """The app as `lepton app` runs it (with extra `env`), in its own process group;
+    (process, url) once healthy."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = [sys.executable, "app/launch.py", "run", "app/streamlit_app.py"]
     cmd += ["--server.port", str(port), "--server.address", "127.0.0.1"]
     cmd += ["--server.headless", "true", "--server.fileWatcherType", "none"]
-    env = dict(os.environ, LEPTON_HOME=str(home), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, LEPTON_HOME=str(home), PYTHONUNBUFFERED="1", **env)
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip

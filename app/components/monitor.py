@@ -88,7 +88,9 @@ def _final(rec) -> None:
         )
         if "test_recon_sse" in m:
             c2.page_link(
-                page="pages/generate.py", label=t("monitor.generate"), icon=":material/auto_awesome:"
+                page="pages/generate.py",
+                label=t("monitor.generate"),
+                icon=":material/auto_awesome:",
             )
         else:
             c2.page_link(

@@ -47,7 +47,9 @@ def pick_run(
     ids = [r.id for r in runs]
     index = ids.index(current) if current in ids else 0
     by_id = {r.id: r for r in runs}
-    chosen = st.selectbox(label or t("runs.run"), ids, index=index, format_func=lambda i: describe(by_id[i]))
+    chosen = st.selectbox(
+        label or t("runs.run"), ids, index=index, format_func=lambda i: describe(by_id[i])
+    )
     if chosen != current:
         set_run_id(chosen)
     return by_id[chosen]
@@ -58,6 +60,8 @@ def pick_run_or_stop(tasks: tuple[str, ...] | None = None, missing: str = ""):
     rec = pick_run(tasks=tasks)
     if rec is None:
         st.info(missing or t("runs.no_run"))
-        st.page_link(page="pages/train.py", label=t("runs.go_train"), icon=":material/model_training:")
+        st.page_link(
+            page="pages/train.py", label=t("runs.go_train"), icon=":material/model_training:"
+        )
         st.stop()
     return rec

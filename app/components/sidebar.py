@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.components.runs import status_name
 from app.components.state import (
     data_choice,
     is_instructor,
@@ -11,7 +12,6 @@ from app.components.state import (
     sync_run_id,
     workspace,
 )
-from app.components.runs import status_name
 from app.i18n import language_picker, t
 from lepton_core.errors import LabInputError
 

@@ -57,16 +57,24 @@ def model_options_form(model: str, task: str) -> dict:
         return options  # the model family's defaults
     if model == "cnn":
         c1, c2, c3, c4 = st.columns(4)
-        options["blocks"] = c1.slider(t("train_form.conv_blocks"), 1, 4, opt("blocks", 3, range(1, 5)))
+        options["blocks"] = c1.slider(
+            t("train_form.conv_blocks"), 1, 4, opt("blocks", 3, range(1, 5))
+        )
         options["channels"] = c2.select_slider(
             t("train_form.channels"), [8, 16, 32, 64], opt("channels", 16, [8, 16, 32, 64])
         )
-        options["dropout"] = c3.slider(t("train_form.dropout"), 0.0, 0.6, opt("dropout", 0.2, STEPS), 0.05)
-        options["batch_norm"] = c4.toggle(t("train_form.batch_norm"), opt("batch_norm", True, (True, False)))
+        options["dropout"] = c3.slider(
+            t("train_form.dropout"), 0.0, 0.6, opt("dropout", 0.2, STEPS), 0.05
+        )
+        options["batch_norm"] = c4.toggle(
+            t("train_form.batch_norm"), opt("batch_norm", True, (True, False))
+        )
     elif model in ("lstm", "gru"):
         c1, c2, c3 = st.columns(3)
         options["hidden"] = c1.select_slider(
-            t("train_form.hidden_size"), [8, 16, 32, 64, 128], opt("hidden", 64, [8, 16, 32, 64, 128])
+            t("train_form.hidden_size"),
+            [8, 16, 32, 64, 128],
+            opt("hidden", 64, [8, 16, 32, 64, 128]),
         )
         options["layers"] = c2.slider(t("train_form.layers"), 1, 3, opt("layers", 1, (1, 2, 3)))
         if options["layers"] > 1:
@@ -91,11 +99,17 @@ def model_options_form(model: str, task: str) -> dict:
     elif model == "mlp":
         rows = task.startswith("tabular")  # the engine's defaults: small and batch-normed for rows
         c1, c2, c3, c4 = st.columns(4)
-        width = c1.select_slider(t("train_form.hidden_units"), [16, 32, 64, 128, 256, 512], 32 if rows else 256)
+        width = c1.select_slider(
+            t("train_form.hidden_units"), [16, 32, 64, 128, 256, 512], 32 if rows else 256
+        )
         depth = c2.slider(t("train_form.hidden_layers"), 1, 4, 1 if rows else 2)
         options["hidden"] = [max(8, width // 2**i) for i in range(depth)]
-        options["dropout"] = c3.slider(t("train_form.dropout"), 0.0, 0.6, opt("dropout", 0.2, STEPS), 0.05)
-        options["batch_norm"] = c4.toggle(t("train_form.batch_norm"), opt("batch_norm", rows, (True, False)))
+        options["dropout"] = c3.slider(
+            t("train_form.dropout"), 0.0, 0.6, opt("dropout", 0.2, STEPS), 0.05
+        )
+        options["batch_norm"] = c4.toggle(
+            t("train_form.batch_norm"), opt("batch_norm", rows, (True, False))
+        )
     return options
 
 
@@ -110,15 +124,17 @@ def training_settings(model: str) -> dict:
         help=t("train_form.epochs_cap", cap=cap) if "max_epochs" in preset().limits else None,
     ))  # fmt: skip
     batch_size = setting(c2, "batch_size", defaults.get("batch_size", 64), lambda v, off: (
-        st.select_slider(t("train_form.batch_size"), with_value([16, 32, 64, 128, 256], v), v, disabled=off)
+        st.select_slider(
+            t("train_form.batch_size"), with_value([16, 32, 64, 128, 256], v), v, disabled=off
+        )
     ))  # fmt: skip
     lr = setting(c3, "lr", 4e-3, lambda v, off: st.select_slider(
         t("train_form.lr"), with_value([1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 1e-2, 3e-2], v), v,
         disabled=off,
     ))  # fmt: skip
+    optimizers = ["adamw", "adam", "sgd"]
     optimizer = setting(c4, "optimizer", "adamw", lambda v, off: st.selectbox(
-        t("train_form.optimizer"), ["adamw", "adam", "sgd"], index=["adamw", "adam", "sgd"].index(v),
-        disabled=off,
+        t("train_form.optimizer"), optimizers, index=optimizers.index(v), disabled=off,
     ))  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
     schedules = ["one-cycle", "cosine", "none"]
@@ -159,7 +175,9 @@ def start_from(ds, model: str) -> dict:
         t("train_form.start_from"),
         [SCRATCH, *runs, *([UPLOAD] if preset().shows("upload") else [])],
         format_func=lambda c: (
-            t("train_form.from_run", run=describe(runs[c][0])) if c in runs else t(f"train_form.{c}")
+            t("train_form.from_run", run=describe(runs[c][0]))
+            if c in runs
+            else t(f"train_form.{c}")
         ),
         help=t("train_form.start_from_help", model=model),
     )

@@ -88,6 +88,4 @@ elif ds.task == "forecasting":
 else:
     show_table(ds)
 
-st.page_link(
-    page="pages/train.py", label=t("page_data.next"), icon=":material/model_training:"
-)
+st.page_link(page="pages/train.py", label=t("page_data.next"), icon=":material/model_training:")

@@ -48,7 +48,9 @@ try:
     ds = dataset(source, options)
 except LabInputError as e:
     st.error(t("page_train.data_unusable", error=e))
-    st.page_link(page="pages/data.py", label=t("page_train.choose_other"), icon=":material/dataset:")
+    st.page_link(
+        page="pages/data.py", label=t("page_train.choose_other"), icon=":material/dataset:"
+    )
     st.stop()
 sizes = ds.sizes()
 what = t("page_train.n_classes", n=ds.n_classes) if ds.classes else ds.task

@@ -25,7 +25,8 @@ def test_workshop_example_parses():
     assert p.hidden_pages == {"pages/generate.py", "pages/deploy.py"}
     assert not p.shows("upload") and p.shows("epochs") and p.shows("pages/train.py")
     assert p.offers("shapes") and not p.offers("wine")
-    assert p.limits == {"max_epochs": 5} and "workshop" in p.welcome
+    assert p.limits == {"max_epochs": 5, "max_wall_minutes": 10, "max_dataset_mb": 500}
+    assert "workshop" in p.welcome
 
 
 def test_check_enforces_locks_and_limits():

@@ -111,3 +111,29 @@ def test_cli_lists_by_workspace_publishes_and_cleans_up(lepton_home, capsys):
     touch(store, "ana", time.time() - 3 * 86400)
     assert lepton("cleanup", "--older-than", "2")["removed"] == ["ana"]
     assert [r["run_id"] for r in lepton("runs")["runs"]] == [ben]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("private_workspaces = 1", "workshop.private_workspaces: must be bool"),
+        ('instructor = "x"', "workshop.instructor: a workspace name has 3 to 40"),
+        ("max_runs = -1", "workshop.max_runs: must be a whole number >= 0"),
+        ("colour = 3", "workshop.colour: unknown"),
+    ],
+)
+def test_a_preset_workshop_table_with_a_mistake_names_the_key(tmp_path, table, message):
+    from lepton_core.preset import load_preset
+
+    path = tmp_path / "p.toml"
+    path.write_text(f"[workshop]\n{table}\n")
+    with pytest.raises(LabInputError, match=message):
+        load_preset(path)
+
+
+def test_the_example_preset_runs_a_private_workshop():
+    from lepton_core.preset import load_preset
+
+    preset = load_preset("assets/workshop.toml")
+    assert preset.workshop["private_workspaces"] and preset.workshop["instructor"] == "teacher-a7k2"
+    assert preset.limits["max_wall_minutes"] == 10
