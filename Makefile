@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-memory lint format clean
+.PHONY: setup run test bench bench-memory bench-workshop lint format clean
 
 setup: .venv/.installed
 
@@ -27,6 +27,9 @@ bench: setup
 
 bench-memory: setup  # 5-9 minutes: 20 browser sessions against one server
 	$(PY) bench/memory.py
+
+bench-workshop: setup  # about 5 minutes: 20 private sessions upload, train and explain at once
+	$(PY) bench/workshop.py
 
 lint: setup
 	.venv/bin/ruff check .
