@@ -1,9 +1,15 @@
 """Lepton Lab: the router. Pages live in app/pages; the engine in lepton_core."""
 
+import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import streamlit as st
+
+START = time.perf_counter()
+TIMING_LOG = os.environ.get("LEPTON_TIMING_LOG")  # bench/workshop.py: each page run's duration
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -42,3 +48,7 @@ try:
     page.run()
 finally:  # drawn after the page, so it shows what the page just chose (even after st.stop)
     sidebar(slot)
+    if TIMING_LOG:
+        ms = (time.perf_counter() - START) * 1e3
+        with open(TIMING_LOG, "a") as log:
+            log.write(json.dumps({"page": page.url_path, "ms": ms, "at": time.time()}) + "\n")

@@ -6,17 +6,24 @@ from app.components.charts import learning_curves
 from app.components.preset_view import preset
 from app.components.runs import status_name
 from app.components.state import executor, store
-from app.i18n import t
+from app.i18n import language, t
 from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 1.0  # the progress bar
+CURVE_SECONDS = 3.0  # the learning curves (charts cost more to send; 20 sessions poll at once)
 
 
 def _fmt_seconds(s: float | None) -> str:
     if s is None:
         return t("monitor.estimating")
     return t("monitor.seconds", s=s) if s < 90 else t("monitor.minutes", m=s / 60)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _curve(run_id: str, epochs: int, metric: str, lang: str):
+    """A learning-curve figure, built once per new epoch (many sessions poll it)."""
+    return learning_curves(store().history(run_id), metric)
 
 
 def _curves(run_id: str) -> None:
@@ -27,7 +34,8 @@ def _curves(run_id: str) -> None:
     parts = ("accuracy", "recon", "kl", "elbo")
     metrics = ["loss"] + [m for m in parts if f"train_{m}" in history[0]]
     for col, metric in zip(st.columns(max(2, len(metrics))), metrics, strict=False):
-        col.plotly_chart(learning_curves(history, metric), key=f"{metric}-{run_id}")
+        fig = _curve(run_id, len(history), metric, language())
+        col.plotly_chart(fig, key=f"{metric}-{run_id}")
 
 
 def _live(run_id: str) -> None:
@@ -57,7 +65,6 @@ def _live(run_id: str) -> None:
     ):
         executor().cancel(run_id)
         st.toast(t("monitor.cancelling"))
-    _curves(run_id)
 
 
 def _final(rec) -> None:
@@ -126,5 +133,6 @@ def job_monitor(run_id: str) -> None:
     rec = store().get(run_id)
     if rec.status in ("queued", "running"):
         st.fragment(run_every=POLL_SECONDS)(_live)(run_id)
+        st.fragment(run_every=CURVE_SECONDS)(_curves)(run_id)
     else:
         _final(rec)
