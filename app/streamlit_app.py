@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from app.components.preset_view import preset  # noqa: E402
 from app.components.sidebar import sidebar  # noqa: E402
-from app.components.state import workspace  # noqa: E402
+from app.components.state import executor, workspace  # noqa: E402
 from app.i18n import t  # noqa: E402
 
 st.set_page_config(page_title="Lepton Lab", page_icon=":material/science:", layout="wide")
@@ -43,6 +43,7 @@ PAGES = [
 
 page = st.navigation(PAGES)
 workspace()  # a private workspace's id goes in the URL before the page draws
+executor()  # the first page after a server start also starts the runs left in the queue
 slot = st.sidebar.container()
 try:
     page.run()

@@ -183,7 +183,8 @@ def niced_chromium(folder: Path, nice: int) -> str:
     if nice <= 0:
         return CHROMIUM
     launcher = folder / "chromium-niced"
-    launcher.write_text(f'#!/bin/sh\nexec nice -n {nice} {CHROMIUM} "$@"\n')
+    group = f"echo {nice} > /proc/self/autogroup 2>/dev/null"  # Chromium runs in its own session
+    launcher.write_text(f'#!/bin/sh\n{group}\nexec nice -n {nice} {CHROMIUM} "$@"\n')
     launcher.chmod(0o755)
     return str(launcher)
 

@@ -7,9 +7,21 @@ NICE = 10
 PARENT_ENV = "LEPTON_PARENT_PID"  # set by the executor: the worker stops when that process is gone
 
 
+def lower_priority(nice: int) -> None:
+    """Run at a lower CPU priority. A worker has its own session (setsid), and with Linux
+    autogroups a session competes as one group whatever its processes' nice values: so the
+    group's niceness is lowered too."""
+    os.nice(nice)
+    try:
+        with open("/proc/self/autogroup", "w") as group:
+            group.write(str(nice))
+    except OSError:
+        pass  # no autogroups here: nice alone applies
+
+
 def main(argv: list[str]) -> int:
     """Set torch threads first (before any torch work), then run the job."""
-    os.nice(NICE)  # training yields the CPU to the server, so pages stay responsive
+    lower_priority(NICE)  # training yields the CPU to the server, so pages stay responsive
     import torch
 
     threads = int(os.environ.get("LEPTON_TORCH_THREADS", "0")) or os.cpu_count() or 1

@@ -4,10 +4,12 @@ per-job caps, and a killed worker that fails only its own run."""
 import os
 import signal
 import time
+from pathlib import Path
 
 from lepton_core.api import make_config
 from lepton_core.runs import LocalExecutor, RunStore
 from lepton_core.runs.caps import JobCaps
+from lepton_core.runs.worker import NICE
 from tests.core.test_runs import WORKER_START_S, stop_worker, wait_for
 
 
@@ -27,6 +29,11 @@ def test_pool_of_one_queues_in_order_and_a_killed_worker_fails_only_its_run(lept
     most_running = 0
     try:
         wait_for(lambda: store.get(long).epochs_completed >= 1, WORKER_START_S)
+        nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+        assert nice == NICE  # training yields the CPU to the server's pages
+        group = Path(f"/proc/{pid}/autogroup")
+        if group.exists():  # its own session is its own scheduling group: lowered too
+            assert group.read_text().split()[-1] == str(NICE)
         os.kill(pid, signal.SIGKILL)  # a crash, an OOM kill: the server itself lives on
         deadline = time.monotonic() + 3 * WORKER_START_S
         while {store.get(r).status for r in (first, second)} & {"queued", "running"}:

@@ -90,20 +90,15 @@ def _stop_workers(home: Path) -> None:
                     os.kill(rec.pid, signal.SIGTERM)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    """`python -m lepton_core app` on a free loopback port, with a fresh LEPTON_HOME."""
-    base = tmp_path_factory.mktemp("lepton-e2e")
-    home = base / "home"
-    home.mkdir()
-    log = base / "server.log"
-    port = _free_port()
+def start_app(home: Path, log: Path, *args: str, port: int | None = None) -> tuple:
+    """`python -m lepton_core app ARGS` on a loopback port; (process, Server) once healthy."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, LEPTON_HOME=str(home), PYTHONUNBUFFERED="1")
-    with open(log, "wb") as out:
+    with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "lepton_core", "app", "--port", str(port)]
-            + ["--address", "127.0.0.1"],
+            + ["--address", "127.0.0.1", *args],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -112,18 +107,34 @@ def server(tmp_path_factory) -> Iterator[Server]:
             start_new_session=True,
         )
     srv = Server(url=url, home=home, log=log)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while not _healthy(url):
+        if proc.poll() is not None:
+            pytest.fail(f"the app exited with {proc.returncode}:\n{srv.log_tail()}")
+        if time.monotonic() > deadline:
+            _stop_group(proc)
+            pytest.fail(f"the app was not healthy after {SERVER_START_TIMEOUT_S} s")
+        time.sleep(0.25)
+    return proc, srv
+
+
+def stop_app(proc: subprocess.Popen, home: Path) -> None:
+    """Stop a server started by start_app, and any training worker it left."""
+    _stop_group(proc)
+    _stop_workers(home)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """`python -m lepton_core app` on a free loopback port, with a fresh LEPTON_HOME."""
+    base = tmp_path_factory.mktemp("lepton-e2e")
+    home = base / "home"
+    home.mkdir()
+    proc, srv = start_app(home, base / "server.log")
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _healthy(url):
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited with {proc.returncode}:\n{srv.log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app was not healthy after {SERVER_START_TIMEOUT_S} s")
-            time.sleep(0.25)
         yield srv
     finally:
-        _stop_group(proc)
-        _stop_workers(home)
+        stop_app(proc, home)
 
 
 @pytest.fixture(scope="session")
