@@ -41,11 +41,16 @@ def fields(text: str) -> set[str]:
 
 def language() -> str:
     """The session's language: chosen in the sidebar (kept in ?lang=), else the browser's."""
-    lang = st.session_state.get("lang") or st.query_params.get("lang")
+    s = st.session_state
+    chosen = st.query_params.get("lang")
+    if not s.get("lang_chosen") and chosen in LANGUAGES:
+        s.lang, s.lang_chosen = chosen, True  # a link (or a refresh) that names the language
+    lang = s.get("lang")
     if lang not in LANGUAGES:
         locale = (st.context.locale or "").lower()
-        lang = "zh" if locale.startswith("zh") else DEFAULT
-    st.session_state.lang = lang
+        lang = s.lang = "zh" if locale.startswith("zh") else DEFAULT
+    if s.get("lang_chosen") and chosen != lang:
+        st.query_params["lang"] = lang  # page links drop the query: keep the choice in the URL
     return lang
 
 
@@ -69,6 +74,6 @@ def language_picker() -> None:
         label_visibility="collapsed",
     )
     if choice and choice != current:
-        st.session_state.lang = choice
+        st.session_state.update(lang=choice, lang_chosen=True)
         st.query_params["lang"] = choice
         st.rerun()

@@ -30,7 +30,7 @@ def test_pool_of_one_queues_in_order_and_a_killed_worker_fails_only_its_run(lept
     try:
         wait_for(lambda: store.get(long).epochs_completed >= 1, WORKER_START_S)
         nice = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
-        assert nice == NICE  # training yields the CPU to the server's pages
+        assert nice - os.nice(0) == NICE  # training yields the CPU to the server's pages
         group = Path(f"/proc/{pid}/autogroup")
         if group.exists():  # its own session is its own scheduling group: lowered too
             assert group.read_text().split()[-1] == str(NICE)

@@ -85,3 +85,21 @@ def test_kill_9_mid_training_then_restart_resumes_and_loses_no_run(
     assert [r["epoch"] for r in store.history(run_a)] == list(range(1, 13))
     assert b.status == "done", b.error
     assert (a.workspace, b.workspace) == (ws_a, ws_b)
+
+
+def test_the_language_follows_the_browser_and_the_sidebar_switches_it(server, browser) -> None:
+    ctx = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    try:
+        page = ctx.new_page()
+        page.goto(f"{server.url}/data")
+        expect(page.get_by_role("heading", name="数据", exact=True)).to_be_visible()
+        nav = page.get_by_test_id("stSidebarNavLink")
+        expect(nav.filter(has_text="2 · 训练")).to_be_visible()
+        page.get_by_role("radio", name="English").click()
+        expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+        expect(nav.filter(has_text="2 · Train")).to_be_visible()
+        assert "lang=en" in page.url  # kept in the link: a refresh stays in English
+        page.reload()
+        expect(page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+    finally:
+        ctx.close()
