@@ -3,6 +3,7 @@
 import json
 import os
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -127,9 +128,26 @@ def run_model(run_id: str, finished: float):
     return load_run(run_id, store()).model()
 
 
+def _choice_file():
+    return store().home / "workspaces" / workspace() / "data_choice.json"
+
+
 def data_choice() -> tuple[str, dict, str]:
-    """(source, options, label) of the data chosen on the Data page, digits by default."""
+    """(source, options, label) of the data chosen on the Data page, digits by default.
+
+    A new session of the workspace (a refresh, another device) starts from its last choice,
+    which is kept on disk; an upload that is gone since falls back to digits.
+    """
     s = st.session_state
+    if "data_source" not in s and private():
+        try:
+            saved = json.loads(_choice_file().read_text())
+            source, options, label = saved["source"], dict(saved["options"]), str(saved["label"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        else:
+            if "/" not in source or Path(source).exists():
+                s.update(data_source=source, data_options=options, data_label=label)
     return (
         s.get("data_source", DEFAULT_DATA),
         s.get("data_options", {}),
@@ -138,8 +156,12 @@ def data_choice() -> tuple[str, dict, str]:
 
 
 def set_data_choice(source: str, options: dict, label: str) -> None:
-    """Remember the chosen data for the other pages."""
+    """Remember the chosen data for the other pages (and, in a private workspace, on disk)."""
     st.session_state.update(data_source=source, data_options=options, data_label=label)
+    if private():
+        path = _choice_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"source": source, "options": options, "label": label}))
 
 
 def sync_run_id() -> str | None:

@@ -95,3 +95,10 @@ def test_the_instructor_publishes_a_run_everyone_sees_read_only(workshop, home, 
         assert not [b for b in ben.button if b.label.startswith("Delete")]
     finally:
         del os.environ["LEPTON_PRESET"]
+
+
+def test_a_new_session_of_the_workspace_keeps_its_uploaded_data(workshop):
+    again = _session("ana", "pages/train.py")  # a refresh, or another device with the link
+    assert "sample.zip" in texts(again)
+    other = _session("ben", "pages/train.py")
+    assert "sample.zip" not in texts(other) and "digits" in texts(other)
