@@ -18,13 +18,15 @@ def home(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
-def open_page(page: str, run_id: str | None = None, lang: str | None = None) -> AppTest:
-    """Run the router, then switch to `page` (e.g. "pages/data.py"), in `lang` if given."""
+def open_page(
+    page: str, run_id: str | None = None, lang: str | None = None, ws: str | None = None
+) -> AppTest:
+    """Run the router, then switch to `page` (e.g. "pages/data.py"), in `lang` and workspace
+    `ws` if given."""
     at = AppTest.from_file(APP, default_timeout=180)
-    if run_id:
-        at.query_params["run"] = run_id
-    if lang:
-        at.query_params["lang"] = lang
+    for key, value in (("run", run_id), ("lang", lang), ("ws", ws)):
+        if value:
+            at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
     at.switch_page(page).run()

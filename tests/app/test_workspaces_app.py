@@ -7,20 +7,12 @@ from streamlit.testing.v1 import AppTest
 from lepton_core.api import make_config
 from lepton_core.runs import RunStore
 from lepton_core.runs.job import run_job
-from tests.app.conftest import APP, texts
+from tests.app.conftest import APP, open_page, texts
 from tests.data.make_sample_zip import make_sample_zip
 
 
 def _session(ws: str | None, page: str, run_id: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    if ws:
-        at.query_params["ws"] = ws
-    if run_id:
-        at.query_params["run"] = run_id
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(page, run_id, ws=ws)
 
 
 def _everything(at: AppTest) -> str:
