@@ -16,12 +16,16 @@ def _same_run_from_scratch(config: dict) -> dict:
 
 
 def find_scratch_twin(store: RunStore, run_id: str) -> str | None:
-    """The newest run with this fine-tuned run's settings but random initial weights."""
-    config = store.get(run_id).config
+    """The newest run of the same workspace with this fine-tuned run's settings but random
+    initial weights."""
+    rec = store.get(run_id)
+    config = rec.config
     if not config.get("train", {}).get("init_from"):
         return None
     want = _same_run_from_scratch(config)
-    for record in store.list_runs():
+    for record in store.list_runs(workspace=rec.workspace):
+        if record.workspace != rec.workspace:
+            continue  # a published run of another workspace is not this run's twin
         if record.id != run_id and not record.config.get("train", {}).get("init_from"):
             if _same_run_from_scratch(record.config) == want:
                 return record.id

@@ -31,7 +31,7 @@ def csv_upload_form() -> None:
         return
     try:
         data = up.getvalue()
-        path = save_upload_csv(data, folder=upload_folder(len(data)))
+        path = save_upload_csv(data, folder=upload_folder(data))
         fmt = sniff_csv(data)
     except LabInputError as e:
         st.error(t("csv_upload.refused", error=e))
@@ -62,19 +62,26 @@ def csv_upload_form() -> None:
     )
     st.dataframe(df.head(8), hide_index=True)
     columns = [str(c) for c in df.columns]
-    table, series = t("csv_upload.kind_table"), t("csv_upload.kind_series")
-    kind = st.radio(t("csv_upload.kind"), [table, series], horizontal=True, key="csv_kind")
+    kinds = {"table": t("csv_upload.kind_table"), "series": t("csv_upload.kind_series")}
+    kind = st.radio(  # values stay the same in every language: a switch keeps the choice
+        t("csv_upload.kind"), list(kinds), horizontal=True, key="csv_kind", format_func=kinds.get
+    )
     target = st.selectbox(t("csv_upload.target"), columns, index=len(columns) - 1)
     options = {"target": target} | fmt.to_dict()
-    if kind != series:
+    if kind != "series":
         infer = t("csv_upload.infer_task")
-        task = st.selectbox(t("csv_upload.task"), [infer, *TASKS])
-        if task != infer:
+        task = st.selectbox(
+            t("csv_upload.task"), [None, *TASKS], format_func=lambda v: infer if v is None else v
+        )
+        if task is not None:
             options["task"] = task
     else:
         c1, c2, c3, c4 = st.columns(4)
         find = t("csv_upload.find_date")
-        date_col = c1.selectbox(t("csv_upload.date_column"), [find, *columns])
+        date_col = c1.selectbox(
+            t("csv_upload.date_column"), [None, *columns],
+            format_func=lambda v: find if v is None else v,
+        )  # fmt: skip
         options |= {
             "task": "forecasting",
             "lookback": int(c2.number_input(t("csv_upload.lookback"), 2, 500, 24)),
@@ -83,6 +90,6 @@ def csv_upload_form() -> None:
         season = int(c4.number_input(t("csv_upload.season"), 0, 1000, 0))
         if season:
             options["season_length"] = season
-        if date_col != find:
+        if date_col is not None:
             options["date_column"] = date_col
     set_data_choice(str(path), options, up.name)

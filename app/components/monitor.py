@@ -5,7 +5,7 @@ import streamlit as st
 from app.components.charts import learning_curves
 from app.components.preset_view import preset
 from app.components.runs import status_name
-from app.components.state import executor, store
+from app.components.state import executor, owns, store
 from app.i18n import language, t
 from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
@@ -58,7 +58,7 @@ def _live(run_id: str) -> None:
             elapsed=_fmt_seconds(p["elapsed_s"]), eta=_fmt_seconds(p.get("eta_s")),
         )  # fmt: skip
         st.progress(min(p["fraction"], 1.0), text=text)
-    if st.button(
+    if owns(rec) and st.button(  # a run published by the instructor is theirs to stop
         t("monitor.cancel"),
         key=f"cancel-{run_id}",
         help=t("monitor.cancel_help"),
@@ -119,7 +119,9 @@ def _interrupted(rec) -> None:
     st.warning(t("monitor.interrupted", n=n))
     st.caption(t("monitor.why", reason=rec.error or t("monitor.worker_stopped")))
     label = t("monitor.resume_from", epoch=kept + 1) if kept else t("monitor.resume_start")
-    if st.button(label, key=f"resume-{rec.id}", type="primary", icon=":material/play_arrow:"):
+    if owns(rec) and st.button(
+        label, key=f"resume-{rec.id}", type="primary", icon=":material/play_arrow:"
+    ):
         try:
             resume(store(), rec.id, executor())
         except LabInputError as e:

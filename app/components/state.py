@@ -29,7 +29,7 @@ def executor():
     from lepton_core.runs.caps import JobCaps
 
     pool = LocalExecutor(store(), caps=JobCaps.from_env(preset().limits))
-    pool.submit_queued()  # runs left waiting by a stopped server start now
+    pool.recover()  # runs left by a stopped server: interrupted if running, started if queued
     return pool
 
 
@@ -50,7 +50,7 @@ def workspace() -> str:
         return LOCAL
     s = st.session_state
     ws = s.get("workspace") or st.query_params.get("ws")
-    if not ws or not NAME.match(ws):
+    if not ws or ws == LOCAL or not NAME.match(ws):  # "local" holds the CLI's runs
         ws = new_workspace_id()
     s.workspace = ws
     if st.query_params.get("ws") != ws:
@@ -61,10 +61,18 @@ def workspace() -> str:
     return ws
 
 
+# what a session chose in its workspace: forgotten when it switches to another one
+WORKSPACE_STATE = (
+    "run_id", "data_source", "data_options", "data_label", "saved_upload", "shared_setup",
+    "builtin_dataset", "data_kind", "runs_confirm", "zip_upload", "dir_upload", "csv_upload",
+)  # fmt: skip
+
+
 def set_workspace(ws: str) -> None:
-    """Switch this session to workspace `ws` (a typed name or an id); forget the run."""
+    """Switch this session to workspace `ws` (a typed name or an id); forget the run and data."""
+    for key in WORKSPACE_STATE:
+        st.session_state.pop(key, None)
     st.session_state.update(workspace=ws, ws_touched=-1e9)
-    st.session_state.pop("run_id", None)
     st.query_params.pop("run", None)
     st.query_params["ws"] = ws
 
@@ -79,15 +87,21 @@ def quota():
     return limits
 
 
-def upload_folder(size_bytes: int):
-    """Where an upload of `size_bytes` goes: this workspace's folder when workspaces are private
-    (None: the shared default). LabInputError when it would pass the workspace's quota."""
+def upload_folder(data: bytes | int):
+    """Where an upload (its bytes, or its size) goes: this workspace's folder when workspaces
+    are private (None: the shared default). LabInputError when it would pass the quota; an
+    upload already stored there (the same bytes again, a rerun) is not counted twice."""
     if not private():
         return None
+    from lepton_core.data.uploads import content_id
     from lepton_core.runs.workspaces import check_quota, uploads_dir
 
-    check_quota(store(), workspace(), quota(), adding_mb=max(size_bytes, 1) / 1e6)
-    return uploads_dir(store(), workspace())
+    folder = uploads_dir(store(), workspace())
+    if isinstance(data, bytes) and any(folder.glob(f"{content_id(data)}.*")):
+        return folder
+    size = data if isinstance(data, int) else len(data)
+    check_quota(store(), workspace(), quota(), adding_mb=max(size, 1) / 1e6)
+    return folder
 
 
 def run_filter() -> str | None:
@@ -98,6 +112,11 @@ def run_filter() -> str | None:
 def is_instructor() -> bool:
     """The instructor's workspace (named in the preset) may publish runs to everyone."""
     return private() and workspace() == preset().workshop.get("instructor")
+
+
+def owns(rec) -> bool:
+    """Whether this session may change a run (cancel, resume, rename, delete): its own."""
+    return not private() or rec.workspace == workspace()
 
 
 def can_see(rec) -> bool:

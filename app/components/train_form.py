@@ -195,7 +195,7 @@ def start_from(ds, model: str) -> dict:
         return {"missing": t("train_form.upload_missing")}
     try:
         data = upload.getvalue()
-        return {"init_from": str(save_upload_weights(data, folder=upload_folder(len(data))))}
+        return {"init_from": str(save_upload_weights(data, folder=upload_folder(data)))}
     except LabInputError as e:
         return {"missing": str(e)}
 

@@ -55,7 +55,8 @@ else:
         if kind == kinds[1]:
             up = st.file_uploader(t("page_data.zip"), type=["zip"], key="zip_upload")
             if up is not None and st.session_state.get("saved_upload") != (up.file_id, size):
-                path = save_upload_zip(up.getvalue(), folder=upload_folder(up.size))
+                data = up.getvalue()
+                path = save_upload_zip(data, folder=upload_folder(data))
                 set_data_choice(str(path), size_opts, up.name)
                 st.session_state.saved_upload = (up.file_id, size)
         else:

@@ -7,12 +7,11 @@ from app.components.runs import status_name
 from app.components.runs_compare import show_comparison
 from app.components.state import (
     is_instructor,
-    private,
+    owns,
     run_filter,
     set_run_id,
     store,
     sync_run_id,
-    workspace,
 )
 from app.i18n import t
 from lepton_core.errors import LabInputError
@@ -113,7 +112,7 @@ for col, (page, icon) in zip(links, LINKS, strict=True):
     col.page_link(page=page, label=name, icon=icon, query_params={"run": rec.id})
 if rec.error:
     st.warning(f"{status_name(rec.status)}: {rec.error}")
-if private() and rec.workspace != workspace():
+if not owns(rec):
     st.info(t("page_runs.published_elsewhere"))
     st.stop()
 if is_instructor():

@@ -22,6 +22,11 @@ def _uploads_dir() -> Path:
     return folder
 
 
+def content_id(data: bytes) -> str:
+    """The name (without suffix) an upload is stored under: its content hash."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
 def _store(data: bytes, suffix: str, max_bytes: int, folder: Path | None = None) -> Path:
     """Write `data` once as <sha256[:16]><suffix> in `folder` (a workspace's uploads; default
     LEPTON_HOME/uploads), atomically; returns the path."""
@@ -29,7 +34,7 @@ def _store(data: bytes, suffix: str, max_bytes: int, folder: Path | None = None)
         raise LabInputError(
             f"upload is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB"
         )
-    path = (folder or _uploads_dir()) / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    path = (folder or _uploads_dir()) / f"{content_id(data)}{suffix}"
     if not path.exists():
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)

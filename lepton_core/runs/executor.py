@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+from lepton_core.errors import LabInputError
 from lepton_core.runs.caps import JobCaps
 from lepton_core.runs.job import LAST_STATE
 from lepton_core.runs.store import RunStore
@@ -48,12 +49,21 @@ class LocalExecutor:
 
         Returns the worker's process id if it started at once, None if it waits for a slot.
         """
-        if resume:
-            self.store.requeue(run_id)
+        if resume and not self.store.requeue(run_id):
+            raise LabInputError(f"run {run_id} is not interrupted any more (already resumed?)")
         self._ensure_dispatcher()
         self.dispatch()
         proc = self._procs.get(run_id)
         return proc.pid if proc else None
+
+    def recover(self) -> list[str]:
+        """At a server's start: runs still active under this very pid belong to an earlier
+        server that had it (containers restart with the same pid): they are interrupted, and
+        resumable. Then the queued runs start. Returns the interrupted ids."""
+        with self._lock:
+            gone = self.store.interrupt_owned_by(os.getpid(), "the server restarted")
+        self.submit_queued()
+        return gone
 
     def submit_queued(self) -> None:
         """Start the runs already waiting in the store (e.g. after a server restart)."""
@@ -69,7 +79,10 @@ class LocalExecutor:
                 run_id = self.store.next_queued()
                 if run_id is None:
                     return
-                self._start(run_id)
+                try:
+                    self._start(run_id)
+                except OSError as e:  # no process could start: this run fails, the line moves
+                    self.store.fail_if_active(run_id, f"could not start a worker: {e}")
 
     def _start(self, run_id: str) -> None:
         folder = self.store.folder(run_id)

@@ -107,7 +107,7 @@ class RunStore:
     def mark_running(self, run_id: str, pid: int) -> None:
         """The worker has started."""
         self._exec(
-            "UPDATE runs SET status='running', pid=?, started=? WHERE id=?",
+            "UPDATE runs SET status='running', pid=?, started=? WHERE id=? AND status!='cancelled'",
             (pid, time.time(), run_id),
         )
 
@@ -141,13 +141,32 @@ class RunStore:
         """A worker `pid` started by server `owner` now has the run."""
         self._exec("UPDATE runs SET pid=?, owner=? WHERE id=?", (pid, owner, run_id))
 
-    def requeue(self, run_id: str) -> None:
-        """Put an interrupted run back in line (it resumes from its last saved epoch)."""
-        self._exec(
-            "UPDATE runs SET status='queued', pid=NULL, owner=NULL, error='', finished=NULL"
-            " WHERE id=?",
-            (run_id,),
+    def requeue(self, run_id: str) -> bool:
+        """Put an interrupted run back in line (it resumes from its last saved epoch).
+
+        False if it is no longer interrupted (resumed twice at once: only one gets it)."""
+        with closing(self._connect()) as db:
+            cur = db.execute(
+                "UPDATE runs SET status='queued', pid=NULL, owner=NULL, error='', finished=NULL"
+                " WHERE id=? AND status='interrupted' AND cancel_requested=0",
+                (run_id,),
+            )
+            return cur.rowcount > 0
+
+    def interrupt_owned_by(self, owner: int, error: str) -> list[str]:
+        """Mark interrupted the active runs started by server process `owner`; their ids.
+
+        For a server that starts with the pid of an earlier one (a container restart)."""
+        rows = self._exec(
+            "SELECT id FROM runs WHERE owner=? AND status IN (?, ?)", (owner, *ACTIVE)
         )
+        for r in rows:
+            self._exec(
+                "UPDATE runs SET status='interrupted', error=?, finished=?"
+                " WHERE id=? AND status IN (?, ?)",
+                (error, time.time(), r["id"], *ACTIVE),
+            )
+        return [r["id"] for r in rows]
 
     def fail_if_active(self, run_id: str, error: str) -> bool:
         """End a run whose worker died before writing a final status; True if it did."""

@@ -52,6 +52,8 @@ def workspace_name(text: str) -> str:
         raise LabInputError(
             "a workspace name has 3 to 40 letters, digits or dashes (e.g. ana-lima)"
         )
+    if slug == LOCAL:
+        raise LabInputError(f"{LOCAL!r} is reserved (the command line's runs); pick another name")
     return slug
 
 

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 from lepton_core.api import make_config
 from lepton_core.runs import RunStore
 from lepton_core.runs.job import run_job
+from lepton_core.runs.workspaces import publish
 from tests.app.conftest import APP, open_page, texts
 from tests.data.make_sample_zip import make_sample_zip
 
@@ -94,3 +95,16 @@ def test_a_new_session_of_the_workspace_keeps_its_uploaded_data(workshop):
     assert "sample.zip" in texts(again)
     other = _session("ben", "pages/train.py")
     assert "sample.zip" not in texts(other) and "digits" in texts(other)
+
+
+def test_only_the_owner_may_resume_a_published_run(workshop):
+    store, ana_run, _ = workshop
+    config = make_config("digits", model="seed-cnn", epochs=2)
+    demo = store.create_run(config, "teacher", in_process=True)
+    store.finish(demo, "interrupted", error="the server stopped after epoch 1")
+    publish(store, demo)
+    ben = _session("ben", "pages/train.py", run_id=demo)
+    assert "Interrupted after" in texts(ben)
+    assert not [b for b in ben.button if b.label.startswith("Resume")]
+    owner = _session("teacher", "pages/train.py", run_id=demo)
+    assert [b for b in owner.button if b.label.startswith("Resume")]

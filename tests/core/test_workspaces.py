@@ -137,3 +137,42 @@ def test_the_example_preset_runs_a_private_workshop():
     preset = load_preset("assets/workshop.toml")
     assert preset.workshop["private_workspaces"] and preset.workshop["instructor"] == "teacher-a7k2"
     assert preset.limits["max_wall_minutes"] == 10
+
+
+def test_local_is_reserved_and_a_twin_is_looked_for_in_the_same_workspace(lepton_home):
+    from lepton_core.finetune_compare import find_scratch_twin
+
+    with pytest.raises(LabInputError, match="reserved"):
+        workspace_name("Local")
+    store = RunStore()
+    base = _run(store, "teacher")
+    (store.folder(base) / "checkpoint.safetensors").touch()  # the twin search reads configs only
+    tuned = store.create_run(
+        make_config("digits", model="seed-cnn", epochs=1, init_from=base), "ana"
+    )
+    scratch = make_config("digits", model="seed-cnn", epochs=1)
+    others = store.create_run(scratch, "ben")
+    publish(store, others)  # even published, another workspace's run is not ana's twin
+    assert find_scratch_twin(store, tuned) is None
+    mine = store.create_run(scratch, "ana")
+    assert find_scratch_twin(store, tuned) == mine
+
+
+def test_resume_twice_at_once_only_one_gets_it_and_a_same_pid_restart_interrupts(lepton_home):
+    import os
+
+    from lepton_core.runs import LocalExecutor
+    from tests.core.test_runs import dead_pid
+
+    store = RunStore()
+    run_id = _run(store, "ana", status="interrupted")
+    assert store.requeue(run_id) is True
+    assert store.requeue(run_id) is False  # the second Resume finds it queued already
+    with pytest.raises(LabInputError, match="not interrupted any more"):
+        LocalExecutor(store).submit(run_id, resume=True)
+    store.claim(run_id, dead_pid(), os.getpid())  # left by "an earlier server with our pid"
+    store.mark_running(run_id, store.get(run_id).pid)
+    assert store.reconcile() == []  # its owner pid is alive (it is us), so reconcile waits
+    assert LocalExecutor(store).recover() == [run_id]
+    rec = store.get(run_id)
+    assert rec.status == "interrupted" and rec.error == "the server restarted"
