@@ -1,6 +1,7 @@
 """Run configuration: small dataclasses with a JSON round trip (a config beside every run)."""
 
 import json
+import numbers
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -70,6 +71,7 @@ class TrainSpec:
 
         `check_sources`: also check that `init_from` exists (off when an old config is re-read).
         """
+        self._validate_types()
         if not 1 <= self.epochs <= 1000:
             raise LabInputError(f"epochs must be between 1 and 1000, got {self.epochs}")
         if not 1 <= self.batch_size <= 4096:
@@ -85,6 +87,15 @@ class TrainSpec:
         if self.patience < 0:
             raise LabInputError(f"patience must be >= 0, got {self.patience}")
         self._validate_init(check_sources)
+
+    def _validate_types(self) -> None:
+        """Numbers must be numbers (a config.json can hold any JSON value)."""
+        for name in ("epochs", "batch_size", "seed", "patience", "lr", "weight_decay"):
+            value = getattr(self, name)
+            kind = numbers.Real if name in ("lr", "weight_decay") else numbers.Integral
+            if isinstance(value, bool) or not isinstance(value, kind):
+                what = "a number" if kind is numbers.Real else "a whole number"
+                raise LabInputError(f"{name.replace('_', ' ')} must be {what}, got {value!r}")
 
     def _validate_init(self, check_sources: bool) -> None:
         if not isinstance(self.init_from, str):
@@ -152,8 +163,8 @@ class RunConfig:
         if not isinstance(d, dict):
             raise LabInputError("config must be a JSON object")
         _check_keys(d, cls, "config")
+        _check_keys(d.get("train", {}), TrainSpec, "train")
         train = dict(d.get("train", {}))
-        _check_keys(train, TrainSpec, "train")
         augment = train.pop("augment", {})
         _check_keys(augment, AugmentSpec, "train.augment")
         data, model = d.get("data", {}), d.get("model", {})
@@ -169,6 +180,7 @@ class RunConfig:
             )
         except TypeError as e:
             raise LabInputError(f"bad config: {e}") from None
+        _check_types(cfg)
         cfg.train.validate(check_sources=False)  # a run outlives the run it started from
         return cfg
 
@@ -184,6 +196,21 @@ class RunConfig:
 def is_weights_file(source: str) -> bool:
     """True when `init_from` names a file (rather than a run id)."""
     return isinstance(source, str) and source.lower().endswith(".safetensors")
+
+
+def _check_types(cfg: RunConfig) -> None:
+    """Names are text and options are objects, whatever the JSON held."""
+    for where, value, kind in (
+        ("data.source", cfg.data.source, str),
+        ("data.options", cfg.data.options, dict),
+        ("model.name", cfg.model.name, str),
+        ("model.options", cfg.model.options, dict),
+        ("task", cfg.task, str),
+        ("name", cfg.name, str),
+    ):
+        if not isinstance(value, kind):
+            what = "text" if kind is str else "a JSON object"
+            raise LabInputError(f"{where} must be {what}, got {value!r}")
 
 
 def _check_keys(d: dict, klass: type, where: str) -> None:

@@ -12,6 +12,7 @@ import streamlit as st
 from app.components.charts import LAYOUT
 from app.i18n import t
 from lepton_core.compress import compare_variants, compressed_folder, last_comparison
+from lepton_core.csv_safe import safe_csv
 from lepton_core.errors import LabInputError
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _show(run: "Run", comparison: dict) -> None:
     d1, d2 = st.columns(2)
     with d1:
         _int8_download(run, rows)
-    d2.download_button(t("compress_view.csv_download"), _table(rows).to_csv(index=False).encode(),
+    d2.download_button(t("compress_view.csv_download"), safe_csv(_table(rows)).encode(),
                        f"{run.id}-compression.csv", "text/csv", icon=":material/download:",
                        key="compress-csv-download")  # fmt: skip
 

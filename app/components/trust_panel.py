@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.components.charts import LAYOUT
 from app.i18n import t
+from lepton_core.csv_safe import safe_csv
 from lepton_core.errors import LabInputError
 from lepton_core.explain import EXPLAIN_METHODS, list_methods
 from lepton_core.explain.trust import cached_report, trust_report
@@ -106,7 +107,7 @@ def trust_panel(run, model, ds) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     for name, r in done.items():
         st.markdown(f"**{EXPLAIN_METHODS.get(name).label}.** {r['verdict']}")
-    st.download_button(t("trust_panel.csv"), table.to_csv(index=False).encode(), "trust.csv",
+    st.download_button(t("trust_panel.csv"), safe_csv(table).encode(), "trust.csv",
                        "text/csv", icon=":material/download:")  # fmt: skip
     label = lambda m: EXPLAIN_METHODS.get(m).label  # noqa: E731
     shown = st.selectbox(

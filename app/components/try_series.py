@@ -8,6 +8,7 @@ from app.components.charts import LAYOUT, heat_strip
 from app.components.state import dataset
 from app.components.try_it import method_choice
 from app.i18n import t
+from lepton_core.csv_safe import safe_csv
 from lepton_core.errors import LabInputError
 
 CONTEXT = 3  # the chart shows this many lookbacks of history
@@ -42,7 +43,7 @@ def _history(run, pre: dict) -> pd.DataFrame | None:
         st.caption(t("try_series.no_file", n=len(example)))
         st.download_button(
             t("try_series.download_example"),
-            example.to_csv(index=False),
+            safe_csv(example),
             "recent_series.csv",
             "text/csv",
             key=f"try-example-{run.id}",

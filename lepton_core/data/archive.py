@@ -119,7 +119,7 @@ def extract_zip(zip_path: Path, dest: Path, limits: IngestLimits, report: DataRe
                 continue
             parts = tuple(_clean(p) for p in raw)
             target = base.joinpath(*parts)
-            if not all(parts) or not target.resolve().is_relative_to(base):
+            if not parts or not all(parts) or not target.resolve().is_relative_to(base):
                 report.skip(name, "unsafe path (unusable file name)")
             elif parts in seen:
                 report.skip(name, "duplicate file name in the zip")

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 import zipfile
@@ -14,6 +15,7 @@ from PIL import Image
 from lepton_core.data.archive import MB, IngestLimits, extract_zip, is_hidden_or_system
 from lepton_core.data.images import decode_image, flatten, is_gray, to_array
 from lepton_core.data.report import DataReport
+from lepton_core.data.uploads import MAX_UPLOAD_BYTES
 from lepton_core.errors import LabInputError
 
 MIN_SIZE = 8
@@ -43,11 +45,22 @@ def _candidates(root: Path, limits: IngestLimits, report: DataReport) -> list[tu
     return out
 
 
-def _check_classes(names: list[str]) -> None:
-    """At least two class folders, or a message saying what was found."""
+def _why(message: str, report: DataReport) -> LabInputError:
+    """A refusal that also names why files were skipped (one example per reason, at most 3)."""
+    first: dict[str, str] = {}
+    for name, reason in report.skipped:
+        first.setdefault(reason, re.sub(r"[\x00-\x1f\x7f]", "?", name)[:80])
+    if first:
+        examples = "; ".join(f"{name}: {reason}" for reason, name in list(first.items())[:3])
+        message += f"; {len(report.skipped)} file(s) skipped ({examples})"
+    return LabInputError(message)
+
+
+def _check_classes(names: list[str], report: DataReport) -> None:
+    """At least two class folders, or a message saying what was found (and skipped)."""
     if len(names) < 2:
         found = f": {', '.join(names)}" if names else " (put images in one folder per class)"
-        raise LabInputError(f"need at least 2 class folders, found {len(names)}{found}")
+        raise _why(f"need at least 2 class folders, found {len(names)}{found}", report)
 
 
 def read_image_folder(
@@ -66,7 +79,7 @@ def read_image_folder(
         )
     found = _candidates(root, limits, report)
     classes = sorted({c for c, _ in found})
-    _check_classes(classes)
+    _check_classes(classes, report)
     label_of = {c: i for i, c in enumerate(classes)}
 
     # Keep each decoded image, pre-shrunk per side to 4× the largest possible target (bounds RAM).
@@ -85,13 +98,13 @@ def read_image_folder(
         kept.append((label_of[name], small, is_gray(small)))
 
     if not kept:
-        raise LabInputError(f"no readable images in {root.name} ({len(report.skipped)} skipped)")
+        raise _why("no readable images", report)
     counts = {c: 0 for c in classes}
     for label, _, _ in kept:
         counts[classes[label]] += 1
     for c, n in counts.items():
         if n < 2:
-            raise LabInputError(f"class '{c}' has {n} usable image(s); each class needs at least 2")
+            raise _why(f"class '{c}' has {n} usable image(s); each class needs at least 2", report)
 
     if image_size is None:
         image_size = int(min(max(np.median(sides), MIN_SIZE), limits.max_image_size))
@@ -154,6 +167,11 @@ def load_image_source(
     report = DataReport(source=path.name)
     if path.is_dir():
         root = path
+    elif path.is_file() and path.stat().st_size > MAX_UPLOAD_BYTES:  # before hashing it
+        raise LabInputError(
+            f"{path.name} is {path.stat().st_size / MB:.0f} MB; "
+            f"the limit is {MAX_UPLOAD_BYTES / MB:.0f} MB"
+        )
     elif path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
         work_dir.mkdir(parents=True, exist_ok=True)
         root = _extract_once(path, work_dir, limits, report)

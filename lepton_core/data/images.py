@@ -12,6 +12,27 @@ from lepton_core.errors import LabInputError
 
 FORMATS = ["PNG", "JPEG", "BMP", "GIF", "WEBP"]
 GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N"}
+MAX_ASPECT = 50  # long side / short side; a 1×20000 strip is a line, not a picture
+OTHER_FORMATS = {b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"8BPS": "Photoshop (PSD)"}
+
+
+def _unidentified(source: io.BytesIO | Path) -> str:
+    """Why Pillow could not identify a file, named from its first bytes where we can."""
+    if isinstance(source, io.BytesIO):
+        head = source.getvalue()[:24]
+    else:
+        with open(source, "rb") as f:
+            head = f.read(24)
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 24:
+        w, h = struct.unpack(">II", head[16:24])
+        if w == 0 or h == 0:
+            return f"empty image ({w}×{h} pixels)"
+    kind = OTHER_FORMATS.get(head[:4], "")
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"avif"):
+        kind = "HEIC/AVIF"
+    if kind:
+        return f"not an image file the lab reads: {kind} (use PNG, JPEG, BMP, GIF or WebP)"
+    return "not an image file (PNG, JPEG, BMP, GIF or WebP)"
 
 
 def decode_image(data: bytes | Path, *, max_pixels: int = 40_000_000) -> Image.Image:
@@ -24,6 +45,11 @@ def decode_image(data: bytes | Path, *, max_pixels: int = 40_000_000) -> Image.I
                 w, h = img.size
                 if w <= 0 or h <= 0:
                     raise LabInputError("empty image (0 pixels)")
+                if max(w, h) > MAX_ASPECT * min(w, h):
+                    raise LabInputError(
+                        f"image too thin ({w}×{h} pixels; the long side may be at most "
+                        f"{MAX_ASPECT}× the short one)"
+                    )
                 if w * h > max_pixels:
                     raise LabInputError(f"image too large ({w}×{h} pixels, limit {max_pixels:,})")
                 img.seek(0)  # animated GIF/WebP: first frame only
@@ -34,7 +60,7 @@ def decode_image(data: bytes | Path, *, max_pixels: int = 40_000_000) -> Image.I
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise LabInputError(f"image too large (limit {max_pixels:,} pixels)") from None
     except UnidentifiedImageError:
-        raise LabInputError("not an image file (PNG, JPEG, BMP, GIF or WebP)") from None
+        raise LabInputError(_unidentified(source)) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error):
         raise LabInputError("truncated or corrupt image") from None
 
