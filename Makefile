@@ -24,12 +24,16 @@ bench: setup
 	$(PY) bench/explain.py
 	$(PY) bench/compress.py
 	$(PY) bench/deploy.py
+	$(PY) bench/coldstart.py
+	$(PY) bench/report.py
 
 bench-memory: setup  # 5-9 minutes: 20 browser sessions against one server
 	$(PY) bench/memory.py
+	$(PY) bench/report.py
 
 bench-workshop: setup  # about 5 minutes: 20 private sessions upload, train and explain at once
 	$(PY) bench/workshop.py
+	$(PY) bench/report.py
 
 lint: setup
 	.venv/bin/ruff check .
