@@ -77,10 +77,21 @@ def save_lab_model(model: LabModel, folder: Path, name: str = "checkpoint") -> N
     """Write `<name>.safetensors` and `model.json` into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    tmp = folder / f".{name}.safetensors.tmp"
-    save_file(state, str(tmp))
-    tmp.replace(folder / f"{name}.safetensors")  # atomic: a reader never sees half a file
-    (folder / "model.json").write_text(json.dumps(model.meta, indent=2))
+    _write_atomic(folder / f"{name}.safetensors", lambda tmp: save_file(state, str(tmp)))
+    meta = json.dumps(model.meta, indent=2)
+    _write_atomic(folder / "model.json", lambda tmp: tmp.write_text(meta))
+
+
+def _write_atomic(path: Path, write) -> None:
+    """`write(tmp)` then rename over `path`: a reader never sees half a file, and a failed
+    write (a full disk) leaves the earlier file as it was and no temporary file behind."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def load_lab_model(folder: Path, name: str = "checkpoint") -> LabModel:

@@ -1,10 +1,12 @@
 """One training job, start to finish: data -> model -> Trainer -> evaluation -> RunStore."""
 
+import errno
 import json
 import os
 import time
 import traceback
 from functools import partial
+from pathlib import Path
 
 from lepton_core.config import RunConfig
 from lepton_core.data import load_dataset
@@ -26,6 +28,7 @@ from lepton_core.training import (
 from lepton_core.training.callbacks import LastState, load_train_state
 
 LAST_STATE = "last_state.safetensors"  # written after every epoch: a run resumes from it
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class StoreHistory(Callback):
@@ -55,10 +58,32 @@ def run_job(
         return _train_and_evaluate(store, run_id, callbacks, dataset, resume)
     except LabInputError as e:
         store.finish(run_id, "failed", error=str(e))
+    except OSError as e:
+        if e.errno not in DISK_FULL:
+            _fail_internal(store, run_id, e)
+            return "failed"
+        name = Path(str(e.filename or "a file")).name.removeprefix(".").removesuffix(".tmp")
+        error = f"the disk is full: {name} could not be written;"
+        error += f" free some space under {store.home} and run again"
+        store.finish(run_id, "failed", error=error + _kept(store, run_id))
     except Exception as e:  # the run fails, the process and the store survive
-        (store.folder(run_id) / "error.log").write_text(traceback.format_exc())
-        store.finish(run_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
+        _fail_internal(store, run_id, e)
     return "failed"
+
+
+def _fail_internal(store: RunStore, run_id: str, e: Exception) -> None:
+    try:
+        (store.folder(run_id) / "error.log").write_text(traceback.format_exc())
+    except OSError:
+        pass  # no room for the log: the message in the store still says what happened
+    store.finish(run_id, "failed", error=f"internal error: {type(e).__name__}: {e}")
+
+
+def _kept(store: RunStore, run_id: str) -> str:
+    """What a failed run leaves behind that still works."""
+    if (store.folder(run_id) / "checkpoint.safetensors").exists():
+        return " (the best checkpoint saved before it is intact)"
+    return ""
 
 
 def _train_and_evaluate(
@@ -126,9 +151,18 @@ def _train_and_evaluate(
         store.finish(run_id, "cancelled", error="cancelled before the first epoch ended")
         return "cancelled"
     store.set_progress(run_id, dict(trainer.progress(), phase="evaluating"))
+    # evaluation is one short pass and is not cut: a cancel asked for during it (or after the
+    # last batch) ends the run cancelled, with the evaluated model and its metrics kept
     metrics, evaluation = task.evaluate(model, ds)
     (folder / "evaluation.json").write_text(json.dumps(evaluation))
     metrics.update(best_epoch=trainer.best_epoch, stop_reason=trainer.stop_reason or "completed")
+    done, error = len(trainer.history), ""
+    if cancelled:
+        error = f"cancelled during epoch {done + 1}: the best model of the {done} whole epoch(s)"
+        error += " before it is kept and was evaluated"
+    elif store.cancel_requested(run_id):
+        cancelled, error = True, f"cancelled during evaluation, after all {done} epochs:"
+        error += " the model is kept and its evaluation was finished"
     status = "cancelled" if cancelled else "done"
-    store.finish(run_id, status, metrics=metrics, train_seconds=train_seconds)
+    store.finish(run_id, status, metrics=metrics, error=error, train_seconds=train_seconds)
     return status

@@ -148,8 +148,12 @@ def save_train_state(state: dict, path: Path) -> None:
     tensors: dict[str, torch.Tensor] = {}
     meta = _split(state, tensors, "t")
     tmp = path.with_name(f".{path.name}.tmp")
-    save_file(tensors, str(tmp), metadata={"lepton_train_state": json.dumps(meta)})
-    os.replace(tmp, path)  # a reader (or a resumed run) never sees half a file
+    try:
+        save_file(tensors, str(tmp), metadata={"lepton_train_state": json.dumps(meta)})
+        os.replace(tmp, path)  # a reader (or a resumed run) never sees half a file
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves the earlier state, not half a file
+        raise
 
 
 def load_train_state(path: Path) -> dict:
