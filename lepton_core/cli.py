@@ -240,6 +240,22 @@ def cmd_compress(args) -> None:
     _out(args, {"run_id": run.id, "method": args.method} | report, compress_text(report))
 
 
+def app_command(port: int, address: str) -> list[str]:
+    """The server's command line; its safety settings hold from any working directory."""
+    from lepton_core.data.uploads import MAX_UPLOAD_BYTES
+
+    app = Path(__file__).resolve().parents[1] / "app"
+    return [
+        sys.executable, str(app / "launch.py"), "run", str(app / "streamlit_app.py"),
+        "--server.port", str(port), "--server.address", address,
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+        "--server.headless", "true",
+        "--server.enableXsrfProtection", "true",
+        "--server.maxUploadSize", str(MAX_UPLOAD_BYTES // 2**20),  # MB; checked again on save
+        "--runner.postScriptGC", "false",  # a full gc after each run: ~400 ms with torch loaded
+    ]  # fmt: skip
+
+
 def cmd_app(args) -> int:
     from lepton_core.preset import ENV, load_preset
 
@@ -251,14 +267,7 @@ def cmd_app(args) -> int:
         os.environ["LEPTON_PRIVATE_WORKSPACES"] = "1"
     if os.environ.get(ENV):
         load_preset(os.environ[ENV])  # a bad file: one line, exit 2, and no server
-    app = Path(__file__).resolve().parents[1] / "app"
-    cmd = [
-        sys.executable, str(app / "launch.py"), "run", str(app / "streamlit_app.py"),
-        "--server.port", str(args.port), "--server.address", args.address,
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-        "--server.headless", "true",
-        "--runner.postScriptGC", "false",  # a full gc after each run: ~400 ms with torch loaded
-    ]  # fmt: skip
+    cmd = app_command(args.port, args.address)
     if args.json:
         print(json.dumps({"url": f"http://{args.address}:{args.port}", "command": cmd}))
     sys.stdout.flush()
