@@ -8,14 +8,15 @@ from lepton_core.api import list_runs, train
 from tests.app.conftest import open_page
 from tests.data.bad_archives import ARCHIVE_CASES, oversized_zip
 from tests.data.bad_images import IMAGE_CASES, zip_of_only, zip_with
+from tests.data.corpus import file_hashes
 
 ZIP_KIND = "Upload a .zip of class folders"
 
 
 def _hashes(home) -> dict[str, str]:
     """SHA-256 of the database and every file of the stored runs."""
-    files = [home / "lepton.db", *sorted((home / "runs").rglob("*"))]
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
+    db = hashlib.sha256((home / "lepton.db").read_bytes()).hexdigest()
+    return file_hashes(home / "runs") | {"lepton.db": db}
 
 
 def _upload(at, name: str, data: bytes) -> str:

@@ -10,32 +10,25 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from lepton_core.cli import main
 from lepton_core.data.archive import IngestLimits, extract_zip
 from lepton_core.data.folder import load_image_source
 from lepton_core.data.report import DataReport
 from lepton_core.errors import LabInputError
 from tests.data.bad_archives import ARCHIVE_CASES, good_images, make_zip, oversized_zip
+from tests.data.corpus import file_hashes, refused
 
 
-def cli_train(capsys, data: Path) -> tuple[int, str]:
-    """`lepton train --data DATA` in-process; (exit code, stderr)."""
-    code = main(["train", "--data", str(data), "--model", "seed-cnn", "--epochs", "1", "--json"])
-    return code, capsys.readouterr().err
-
-
-def assert_refused(code: int, err: str, words: str) -> None:
-    """Exit 2 and exactly one stderr line, naming the problem, without a traceback."""
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1, err
-    assert words in err and "Traceback" not in err
+def assert_refused(capsys, data: Path, words: str) -> None:
+    """`lepton train --data DATA` in-process: refused in one line naming the problem."""
+    argv = ["train", "--data", str(data), "--model", "seed-cnn", "--epochs", "1", "--json"]
+    line, _ = refused(argv, capsys)
+    assert words in line, line
 
 
 def snapshot(home: Path) -> dict[str, str]:
     """SHA-256 of every file under LEPTON_HOME's runs/ and of the database."""
-    files = sorted((home / "runs").rglob("*")) + [home / "lepton.db"]
-    return {str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
-            if p.is_file()}  # fmt: skip
+    db = hashlib.sha256((home / "lepton.db").read_bytes()).hexdigest()
+    return file_hashes(home / "runs", home) | {"lepton.db": db}
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +54,13 @@ def test_cli_refuses_each_bad_archive_in_one_line(home, capsys, tmp_path, case):
     make, words = ARCHIVE_CASES[case]
     path = tmp_path / f"{case}.zip"
     path.write_bytes(make())
-    assert_refused(*cli_train(capsys, path), words)
+    assert_refused(capsys, path, words)
 
 
 def test_cli_refuses_an_oversized_zip_before_reading_it(home, capsys, tmp_path):
     path = oversized_zip(tmp_path / "big.zip")
     before = sorted(home.rglob("*"))
-    assert_refused(*cli_train(capsys, path), "big.zip is 211 MB; the limit is 210 MB")
+    assert_refused(capsys, path, "big.zip is 211 MB; the limit is 210 MB")
     assert sorted(home.rglob("*")) == before  # nothing extracted, nothing stored
 
 
@@ -95,7 +88,7 @@ def test_bad_entries_in_a_good_zip_are_skipped_and_listed(tmp_path, case):
 def test_stored_run_is_untouched(stored, home, capsys, tmp_path):
     for case, (make, _) in ARCHIVE_CASES.items():  # every case again, after all of the above
         (tmp_path / f"{case}.zip").write_bytes(make())
-        assert cli_train(capsys, tmp_path / f"{case}.zip")[0] == 2
+        assert_refused(capsys, tmp_path / f"{case}.zip", "")
     _, run_id, before, record = stored
     from lepton_core.api import list_runs, load_run
 

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lepton_core.api import train
-from lepton_core.cli import main
 from lepton_core.data.csv_reader import CsvLimits, read_csv
 from lepton_core.errors import LabInputError
 from lepton_core.runs import RunStore
 from tests.data.bad_tables import CASES, GOOD, stored_state
+from tests.data.corpus import refused
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +28,9 @@ def home(tmp_path_factory):
 
 
 def _refused(argv: list[str], capsys) -> str:
-    code = main(argv)
-    out, err = capsys.readouterr()
-    assert code == 2, err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
+    line, out = refused(argv, capsys)
     assert out == ""
-    return lines[0]
+    return line
 
 
 @pytest.mark.parametrize("case", list(CASES))

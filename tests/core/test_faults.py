@@ -6,7 +6,6 @@ are injected by monkeypatching only where the real thing cannot be provoked (a f
 
 import dataclasses
 import errno
-import hashlib
 import os
 import signal
 import subprocess
@@ -25,15 +24,7 @@ from lepton_core.tasks import get_task
 from lepton_core.training import Callback, Cancel, callbacks
 from lepton_core.training.callbacks import saved_epoch
 from tests.core.test_runs import WORKER_START_S, stop_worker, wait_for
-
-
-def folder_hash(folder: Path) -> dict[str, str]:
-    """sha256 of every file under `folder`, by relative path."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+from tests.data.corpus import file_hashes
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +35,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory):
         mp.setenv("LEPTON_HOME", str(home))
         store = RunStore(home)
         earlier = train("digits", model="seed-cnn", epochs=1, store=store).id
-        yield store, earlier, folder_hash(store.folder(earlier)), load_dataset("digits")
+        yield store, earlier, file_hashes(store.folder(earlier)), load_dataset("digits")
 
 
 @pytest.fixture
@@ -53,7 +44,7 @@ def store(lab):
     store, earlier, before, _ = lab
     yield store
     assert store.get(earlier).status == "done"
-    assert folder_hash(store.folder(earlier)) == before
+    assert file_hashes(store.folder(earlier)) == before
 
 
 def new_run(store: RunStore, epochs: int, **options) -> str:
@@ -179,7 +170,7 @@ def test_a_full_disk_fails_the_run_and_leaves_earlier_files_whole(
 
     class Snapshot(Callback):  # the files as they were just before the fault
         def on_epoch_end(self, trainer) -> None:  # (runs after BestCheckpoint, before LastState)
-            seen["files"] = folder_hash(folder)
+            seen["files"] = file_hashes(folder)
 
     assert run_job(store, run_id, (Snapshot(),), dataset=lab[3]) == "failed"
     rec = store.get(run_id)
@@ -188,7 +179,7 @@ def test_a_full_disk_fails_the_run_and_leaves_earlier_files_whole(
     assert f"{saved} could not be written; free some space under {store.home}" in rec.error
     assert "internal error" not in rec.error
     assert "the best checkpoint saved before it is intact" in rec.error
-    after = folder_hash(folder)
+    after = file_hashes(folder)
     assert not [name for name in after if name.endswith(".tmp")]  # no half file left behind
     kept = ["checkpoint.safetensors", "model.json"] if target == "checkpoint" else [LAST_STATE]
     for name in kept:

@@ -47,15 +47,9 @@ CASES = {
 
 def stored_state(home, run_id: str) -> dict:
     """What must not change when a bad input is refused: the run's files and its record."""
-    import hashlib
-
     from lepton_core.runs import RunStore
+    from tests.data.corpus import file_hashes
 
-    folder = home / "runs" / run_id
-    files = {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    files = file_hashes(home / "runs" / run_id)
     record = RunStore(home).get(run_id)
     return {"files": files, "record": repr(record)}
