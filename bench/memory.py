@@ -148,16 +148,23 @@ def visit_all(browser, url: str, run_ids: list[str], sampler: Sampler) -> tuple[
     return pages, time.perf_counter() - t0
 
 
+def bench_dirs(prefix: str) -> tuple[Path, Path, Path]:
+    """A fresh temp folder with an empty LEPTON_HOME: (folder, home, server log path).
+
+    SIGTERM becomes an exit, so the caller's finally blocks stop the server."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    (base / "home").mkdir()
+    return base, base / "home", base / "server.log"
+
+
 def main() -> None:
     """Train, serve, visit, idle, measure; merge the numbers into bench/results.json."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--idle", type=int, default=60, help="seconds the sessions stay idle")
     args = ap.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally blocks stop the server
-    base = Path(tempfile.mkdtemp(prefix="lepton-bench-mem-"))
-    home, log = base / "home", base / "server.log"
-    home.mkdir()
+    _, home, log = bench_dirs("lepton-bench-mem-")
     os.environ["LEPTON_HOME"] = str(home)
     t0 = time.perf_counter()
     run_ids = train_runs(args.sessions)

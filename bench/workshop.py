@@ -22,17 +22,24 @@ import datetime
 import io
 import json
 import os
-import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from memory import CHROMIUM, CHROMIUM_ARGS, RESULTS, ROOT, _descendants, start_server, stop_group
+from memory import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RESULTS,
+    ROOT,
+    _descendants,
+    bench_dirs,
+    start_server,
+    stop_group,
+)
 
 sys.path.insert(0, str(ROOT))
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -226,10 +233,7 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--browser-nice", type=int, default=19, help="0: Chromium competes fully")
     args = ap.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally blocks stop the server
-    base = Path(tempfile.mkdtemp(prefix="lepton-bench-workshop-"))
-    home, log_file = base / "home", base / "server.log"
-    home.mkdir()
+    base, home, log_file = bench_dirs("lepton-bench-workshop-")
     (base / "workshop.toml").write_text(PRESET)
     upload = digits_zip(base / "digits.zip")
     from lepton_core.runs import RunStore

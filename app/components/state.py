@@ -30,6 +30,8 @@ def executor():
 
     pool = LocalExecutor(store(), caps=JobCaps.from_env(preset().limits))
     pool.recover()  # runs left by a stopped server: interrupted if running, started if queued
+    if private():
+        quota()  # its first use removes workspaces unused for too long: at the server's start
     return pool
 
 
