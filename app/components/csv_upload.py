@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.components.state import set_data_choice, upload_folder
 from app.i18n import t
+from lepton_core.data.uploads import MAX_UPLOAD_BYTES
 from lepton_core.errors import LabInputError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}  # -> csv_upload.delimiters
@@ -26,7 +27,10 @@ def csv_upload_form() -> None:
     from lepton_core.data.csv_reader import CsvFormat, read_csv, sniff_csv
     from lepton_core.data.uploads import save_upload_csv
 
-    up = st.file_uploader(t("csv_upload.file"), type=["csv", "tsv", "txt"], key="csv_upload")
+    up = st.file_uploader(
+        t("csv_upload.file"), type=["csv", "tsv", "txt"], key="csv_upload",
+        max_upload_size=MAX_UPLOAD_BYTES // 2**20,  # the browser refuses more; checked again
+    )  # fmt: skip
     if up is None:
         return
     try:

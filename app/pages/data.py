@@ -2,79 +2,20 @@
 
 import streamlit as st
 
-from app.components.csv_upload import csv_upload_form
+from app.components.data_source import data_source_form
 from app.components.data_views import show_images, show_series, show_table
-from app.components.preset_view import preset
 from app.components.share_link import apply_link
-from app.components.state import data_choice, dataset, set_data_choice, upload_folder
-from app.i18n import catalog, t
-from lepton_core.data import list_datasets
+from app.components.state import dataset
+from app.i18n import t
 from lepton_core.errors import LabInputError
 
 st.title(t("page_data.title"))
 
 apply_link()  # a shared link chooses the data (and the Train form's start)
-source, options, label = data_choice()
-builtins = {d["name"]: d for d in list_datasets() if preset().offers(d["name"])}
-# The radio's values are the English texts, so a choice survives a language switch.
-kind_keys = {catalog("en")[f"page_data.kinds.{k}"]: k for k in ("builtin", "zip", "folder", "csv")}
-kinds = list(kind_keys)
-if preset().shows("upload"):
-    kind = st.radio(
-        t("page_data.source"), kinds, horizontal=True, key="data_kind",
-        format_func=lambda k: t(f"page_data.kinds.{kind_keys[k]}"),
-    )  # fmt: skip
-else:  # the instructor's preset offers built-in sets only
-    kind = kinds[0]
-
-if kind == kinds[0]:
-    names = list(builtins)
-    name = st.selectbox(
-        t("page_data.dataset"),
-        names,
-        index=names.index(source) if source in names else 0,
-        format_func=lambda n: f"{n} — {builtins[n]['description']}",
-        key="builtin_dataset",
-    )
-    if name != source:
-        set_data_choice(name, {}, name)
-        source, options, label = name, {}, name
-elif kind == kinds[3]:
-    csv_upload_form()
-    source, options, label = data_choice()
-else:
-    st.caption(t("page_data.folders_caption"))
-    from lepton_core.data.uploads import save_upload_zip, zip_folder_upload
-
-    size = st.select_slider(
-        t("page_data.resize"), ["auto", 16, 24, 28, 32, 48, 64], value="auto",
-        format_func=lambda v: t("page_data.auto") if v == "auto" else str(v),
-    )  # fmt: skip
-    size_opts = {} if size == "auto" else {"image_size": int(size)}
-    try:
-        if kind == kinds[1]:
-            up = st.file_uploader(t("page_data.zip"), type=["zip"], key="zip_upload")
-            if up is not None and st.session_state.get("saved_upload") != (up.file_id, size):
-                data = up.getvalue()
-                path = save_upload_zip(data, folder=upload_folder(data))
-                set_data_choice(str(path), size_opts, up.name)
-                st.session_state.saved_upload = (up.file_id, size)
-        else:
-            ups = st.file_uploader(
-                t("page_data.folder"), accept_multiple_files="directory", key="dir_upload"
-            )
-            ids = (tuple(u.file_id for u in ups or ()), size)
-            if ups and st.session_state.get("saved_upload") != ids:
-                files = [(u.name, u.getvalue()) for u in ups]
-                folder = upload_folder(sum(len(b) for _, b in files))
-                path = zip_folder_upload(files, folder=folder)
-                set_data_choice(str(path), size_opts, ups[0].name.split("/")[0] + "/")
-                st.session_state.saved_upload = ids
-    except LabInputError as e:
-        st.error(t("page_data.refused", error=e))
-    source, options, label = data_choice()
-    if source in builtins:
-        st.info(t("page_data.no_upload"))
+# One container for the choice, so the data's view below keeps its place on the page: a
+# rerun then replaces it in place instead of drawing a second copy while it runs.
+with st.container():
+    source, options = data_source_form()
 
 try:
     ds = dataset(source, options)

@@ -65,3 +65,27 @@ def test_the_server_keeps_xsrf_on_and_caps_uploads_from_any_directory():
 def test_ruff_security_rules_are_on():
     lint = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
     assert "S" in lint["select"]
+
+
+def _uncapped_uploaders(path: Path) -> list[int]:
+    """Lines of st.file_uploader calls that do not pass their own max_upload_size."""
+    calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call)]
+    return [
+        n.lineno
+        for n in calls
+        if getattr(n.func, "attr", "") == "file_uploader"
+        and "max_upload_size" not in {kw.arg for kw in n.keywords}
+    ]
+
+
+def test_every_uploader_has_its_own_cap(tmp_path):
+    """The browser refuses an over-size file before sending it, at each widget's own cap."""
+    app_files = sorted(ROOT.glob("app/**/*.py"))
+    uploaders = [p for p in app_files if "file_uploader(" in p.read_text()]
+    assert len(uploaders) >= 4  # data (zip, folder), csv, try-it, fine-tune weights
+    assert {str(p.relative_to(ROOT)): _uncapped_uploaders(p) for p in uploaders} == {
+        str(p.relative_to(ROOT)): [] for p in uploaders
+    }
+    bad = tmp_path / "bad.py"
+    bad.write_text("import streamlit as st\nst.file_uploader('x')\n")
+    assert _uncapped_uploaders(bad) == [2]
