@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-memory bench-workshop lint format clean
+.PHONY: setup run test bench bench-workshop lint format clean
 
 setup: .venv/.installed
 
@@ -18,20 +18,17 @@ run: setup
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile  # two workers; a file (and its fixtures) stays on one
 
-bench: setup
+bench: setup  # every benchmark, under 10 minutes; writes bench/results.json, RESULTS.md
 	$(PY) bench/run.py
 	$(PY) bench/targets.py
 	$(PY) bench/explain.py
 	$(PY) bench/compress.py
 	$(PY) bench/deploy.py
 	$(PY) bench/coldstart.py
+	$(PY) bench/workshop.py
 	$(PY) bench/report.py
 
-bench-memory: setup  # 5-9 minutes: 20 browser sessions against one server
-	$(PY) bench/memory.py
-	$(PY) bench/report.py
-
-bench-workshop: setup  # about 5 minutes: 20 private sessions upload, train and explain at once
+bench-workshop: setup  # about 5 minutes: 20 sessions upload, train, explain; memory and latency
 	$(PY) bench/workshop.py
 	$(PY) bench/report.py
 

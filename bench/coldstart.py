@@ -1,6 +1,6 @@
 """App cold start to first render in Chromium (DESIGN.md: "start in seconds"; goal here: 10 s).
 
-Each repetition starts the app server as `lepton app` does (app/launch.py, bench/memory.py's
+Each repetition starts the app server as `lepton app` does (app/launch.py, bench/common.py's
 start_server) on a fresh, empty LEPTON_HOME, in its own process group, and times from the moment
 the server process is started to the Home heading ("Lepton Lab") being visible in headless
 Debian Chromium (Playwright, /usr/bin/chromium, already launched so its own start is not
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from memory import CHROMIUM, CHROMIUM_ARGS, RESULTS, start_server, stop_group  # noqa: E402
+from common import CHROMIUM, CHROMIUM_ARGS, RESULTS, start_server, stop_group  # noqa: E402
 
 GOAL_S = 10.0  # "start in seconds" (DESIGN.md), made a number for this benchmark
 HEADING = "Lepton Lab"

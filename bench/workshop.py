@@ -12,8 +12,14 @@ too (click to heading, and the websocket's rerun request to the finished run), b
 on the same two cores, at a low priority as it stands in for participants' own laptops, so it
 mostly measures the browser's queue. CPU seconds per process kind show who used the machine.
 Checks: every run completes, none is lost, and none is visible from another workspace (store and
-browser). Merges into bench/results.json under "workshop".
-Usage: .venv/bin/python bench/workshop.py [--sessions 20] [--browser-nice 19]
+browser).
+
+Memory (issue 7's goal: 20 idle sessions plus 20 finished runs <= 1.5 GB RSS): the server
+process's RSS (its training workers left out) is sampled every 0.5 s from /proc. When every
+session has explained its own run, the 20 sessions stay connected and idle (--idle seconds) and
+the server's RSS is read again: that is the figure for the goal; the peak under load is recorded
+too. Merges into bench/results.json under "workshop" and "memory".
+Usage: .venv/bin/python bench/workshop.py [--sessions 20] [--browser-nice 19] [--idle 20]
 """
 
 import argparse
@@ -30,20 +36,24 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from memory import (
+from common import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    RESULTS,
+    IDLE,
     ROOT,
-    _descendants,
+    WORKER,
+    Sampler,
     bench_dirs,
+    descendants,
+    save_results,
     start_server,
     stop_group,
+    tree_memory,
 )
 
 sys.path.insert(0, str(ROOT))
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 GOAL_P95_MS = 500
+GOAL_RSS_MB = 1536  # 1.5 GB
 TIMEOUT_MS = 600_000
 PRESET = '[defaults]\nmodel = "seed-cnn"\nepochs = 3\n[workshop]\nprivate_workspaces = true\n'
 
@@ -68,14 +78,14 @@ class CpuMeter(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(1.0):
-            server = set(_descendants(self.server_pid))
-            for pid in _descendants(os.getpid()) + sorted(server):
+            server = set(descendants(self.server_pid))
+            for pid in descendants(os.getpid()) + sorted(server):
                 got = self._cpu(pid)
                 if got == -1.0:
                     continue
                 seconds, cmd = got
                 kind = (
-                    "workers" if b"lepton_core.runs.worker" in cmd
+                    "workers" if WORKER in cmd
                     else "server" if pid in server
                     else "bench" if pid == os.getpid()
                     else "chromium_and_driver"
@@ -187,7 +197,7 @@ async def participant(i: int, browser, url: str, upload: Path, store, log: list,
     await timed_move(page, "Runs", "Runs", log, clock)
     shown = await page.locator("body").inner_text()
     out[ws] = {"run_id": run_id, "explain_images": explained, "runs_page_text": shown}
-    await ctx.close()
+    return page  # the session stays connected, idle, for the memory figure
 
 
 def niced_chromium(folder: Path, nice: int) -> str:
@@ -203,8 +213,9 @@ def niced_chromium(folder: Path, nice: int) -> str:
 
 
 async def drive(
-    url: str, sessions: int, upload: Path, store, chromium: str
-) -> tuple[list, dict, float]:
+    url: str, args, upload: Path, store, chromium: str, sampler: Sampler
+) -> tuple[list, dict, float, dict]:
+    """All sessions at once; then they idle, connected, and the server's memory is read."""
     from playwright.async_api import async_playwright
 
     log: list[dict] = []
@@ -213,12 +224,21 @@ async def drive(
         browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         t0 = time.perf_counter()
         try:
-            await asyncio.gather(
-                *(participant(i, browser, url, upload, store, log, out) for i in range(sessions))
+            sampler.phase = "load"
+            pages = await asyncio.gather(
+                *(
+                    participant(i, browser, url, upload, store, log, out)
+                    for i in range(args.sessions)
+                )
             )
+            seconds = time.perf_counter() - t0
+            sampler.phase = "idle"
+            await asyncio.sleep(args.idle)
+            connected = [await pg.locator(IDLE).count() for pg in pages]
+            idle = tree_memory(sampler.pid) | {"sessions_connected": sum(connected)}
         finally:
             await browser.close()
-    return log, out, time.perf_counter() - t0
+    return log, out, seconds, idle
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -232,6 +252,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--browser-nice", type=int, default=19, help="0: Chromium competes fully")
+    ap.add_argument("--idle", type=int, default=20, help="seconds the sessions idle at the end")
     args = ap.parse_args()
     base, home, log_file = bench_dirs("lepton-bench-workshop-")
     (base / "workshop.toml").write_text(PRESET)
@@ -243,14 +264,16 @@ def main() -> None:
     proc, url = start_server(
         home, log_file, LEPTON_PRESET=str(base / "workshop.toml"), LEPTON_TIMING_LOG=str(timing)
     )
-    meter = CpuMeter(proc.pid)
+    meter, sampler = CpuMeter(proc.pid), Sampler(proc.pid)
+    start = tree_memory(proc.pid)
     meter.start()
+    sampler.start()
     try:
-        moves, seen, seconds = asyncio.run(
-            drive(url, args.sessions, upload, store, niced_chromium(base, args.browser_nice))
-        )
+        chromium = niced_chromium(base, args.browser_nice)
+        moves, seen, seconds, idle = asyncio.run(drive(url, args, upload, store, chromium, sampler))
     finally:
         meter.stop.set()
+        sampler.stop.set()
         meter.join()
         stop_group(proc)
     runs = store.list_runs()
@@ -317,10 +340,24 @@ def main() -> None:
         and not leaks
         and out["each_workspace_sees_only_its_run"]
     )
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["workshop"] = out
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    memory = {
+        "sessions": args.sessions,
+        "runs": len(done),
+        "what": "the workshop's sessions, each with its own finished run explained, idle and "
+        "connected; training workers not counted (they have exited by then)",
+        "measured": "RSS, anon RSS and PSS of the server process (and any non-worker child), /proc",
+        "idle_s": args.idle,
+        "start": start,
+        "after_idle": idle,
+        "peak": sampler.peak,
+        "peak_rss_mb_by_phase": sampler.phase_peak_mb,
+        "goal_rss_mb": GOAL_RSS_MB,
+        "met": idle["rss_mb"] <= GOAL_RSS_MB and idle["sessions_connected"] == args.sessions,
+        "date": out["date"],
+    }
+    save_results(workshop=out, memory=memory)
     print(json.dumps({k: v for k, v in out.items() if k != "what"}, indent=2))
+    print(json.dumps(memory, indent=2))
     print(f"server log: {log_file}")
     (base / "moves.json").write_text(json.dumps(moves, indent=1))
 

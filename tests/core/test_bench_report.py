@@ -33,6 +33,4 @@ def test_report_rows_met_missed_and_not_measured(tmp_path: Path) -> None:
     met = rows["Try it: drawing to prediction + Grad-CAM"]
     assert "| 6.4 ms | ≤ 300 ms | met |" in met and "2026-01-03" in met
     assert "1 of 2 goals met" in text and "Not measured yet: Time to accuracy" in text
-    assert "Not measured yet (run `make bench-memory`)." in text
-    assert "Not measured yet (run `make bench-workshop`)." in text
-    assert text.count("Not measured yet (run `make bench`).") == 4  # targets, explain, ...
+    assert text.count("Not measured yet (run `make bench`).") == 6  # targets, ..., memory
