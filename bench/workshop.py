@@ -119,6 +119,7 @@ class WsClock:
     def __init__(self, page) -> None:
         self.sent: list[float] = []
         self.finished: list[float] = []
+        self.fragments: list[float] = []  # each finished fragment run: the live view's polls
         page.on("websocket", self._watch)
 
     def _watch(self, ws) -> None:
@@ -138,8 +139,12 @@ class WsClock:
 
         if isinstance(payload, bytes):
             msg = ForwardMsg.FromString(payload)
-            if msg.WhichOneof("type") == "script_finished" and msg.script_finished == 0:
-                self.finished.append(time.perf_counter())  # 0: FINISHED_SUCCESSFULLY
+            if msg.WhichOneof("type") != "script_finished":
+                return
+            if msg.script_finished == 0:  # FINISHED_SUCCESSFULLY: a full page run
+                self.finished.append(time.perf_counter())
+            elif msg.script_finished == 3:  # FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+                self.fragments.append(time.perf_counter())
 
     def answer_ms(self, since: float) -> float | None:
         """From the first rerun request after `since` to the next finished full run."""
@@ -183,6 +188,7 @@ async def participant(i: int, browser, url: str, upload: Path, store, log: list,
     await page.get_by_role("button", name="Start training").click()
     await page.wait_for_url("**run=*")
     run_id = parse_qs(urlparse(page.url).query)["run"][0]
+    out.setdefault("started", {})[i] = (ws, run_id)
     await asyncio.sleep(1 + i % 4)  # the sessions' moves are spread out
     while store.get(run_id).status in ("queued", "running"):
         await timed_move(page, "Runs", "Runs", log, clock)
@@ -200,6 +206,25 @@ async def participant(i: int, browser, url: str, upload: Path, store, log: list,
     return page  # the session stays connected, idle, for the memory figure
 
 
+async def watcher(browser, url: str, store, out: dict, last: int) -> list[float]:
+    """A second device on the last participant's run (queued longest, so it spans the load):
+    it stays on the Train page from queued to done; the intervals between its live view's
+    refreshes (finished fragment runs, seen on the websocket)."""
+    while last not in out.get("started", {}):
+        await asyncio.sleep(0.5)
+    ws, run_id = out["started"][last]
+    ctx = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    page = await ctx.new_page()
+    clock = WsClock(page)
+    await page.goto(f"{url}/train?ws={ws}&run={run_id}")
+    await page.get_by_role("heading", name="Train", exact=True).wait_for()
+    while store.get(run_id).status in ("queued", "running"):
+        await asyncio.sleep(0.5)
+    await ctx.close()
+    return [b - a for a, b in zip(clock.fragments, clock.fragments[1:], strict=False)]
+
+
 def niced_chromium(folder: Path, nice: int) -> str:
     """A launcher running Chromium at a lower CPU priority: in a workshop the browsers run on the
     participants' own machines, not on the server's two cores."""
@@ -214,8 +239,9 @@ def niced_chromium(folder: Path, nice: int) -> str:
 
 async def drive(
     url: str, args, upload: Path, store, chromium: str, sampler: Sampler
-) -> tuple[list, dict, float, dict]:
-    """All sessions at once; then they idle, connected, and the server's memory is read."""
+) -> tuple[list, dict, float, dict, list]:
+    """All sessions at once, and a watcher; then they idle, connected, and the server's memory
+    is read. (moves, what each session saw, seconds, memory when idle, refresh intervals)"""
     from playwright.async_api import async_playwright
 
     log: list[dict] = []
@@ -225,11 +251,12 @@ async def drive(
         t0 = time.perf_counter()
         try:
             sampler.phase = "load"
-            pages = await asyncio.gather(
+            *pages, gaps = await asyncio.gather(
                 *(
                     participant(i, browser, url, upload, store, log, out)
                     for i in range(args.sessions)
-                )
+                ),
+                watcher(browser, url, store, out, last=args.sessions - 1),
             )
             seconds = time.perf_counter() - t0
             sampler.phase = "idle"
@@ -238,13 +265,14 @@ async def drive(
             idle = tree_memory(sampler.pid) | {"sessions_connected": sum(connected)}
         finally:
             await browser.close()
-    return log, out, seconds, idle
+    out.pop("started")
+    return log, out, seconds, idle, gaps
 
 
-def pct(values: list[float], q: float) -> float | None:
+def pct(values: list[float], q: float, digits: int = 1) -> float | None:
     """The q-th percentile (nearest rank), rounded; None without values."""
     s = sorted(values)
-    return round(s[max(0, round(q / 100 * len(s)) - 1)], 1) if s else None
+    return round(s[max(0, round(q / 100 * len(s)) - 1)], digits) if s else None
 
 
 def main() -> None:
@@ -270,7 +298,9 @@ def main() -> None:
     sampler.start()
     try:
         chromium = niced_chromium(base, args.browser_nice)
-        moves, seen, seconds, idle = asyncio.run(drive(url, args, upload, store, chromium, sampler))
+        moves, seen, seconds, idle, gaps = asyncio.run(
+            drive(url, args, upload, store, chromium, sampler)
+        )
     finally:
         meter.stop.set()
         sampler.stop.set()
@@ -332,6 +362,14 @@ def main() -> None:
             "the browser's own queue, not the server's answer",
         },
         "goal_p95_ms": GOAL_P95_MS,
+        "live_refresh": {
+            "what": "a watcher (one more session) on the last participant's Train page, from "
+            "queued to done: seconds between the live view's refreshes (its fragment runs)",
+            "interval_p50_s": pct(gaps, 50, digits=2),
+            "interval_p95_s": pct(gaps, 95, digits=2),
+            "samples": len(gaps),
+            "goal_s": 1.0,
+        },
         "date": datetime.date.today().isoformat(),
     }
     out["met"] = (

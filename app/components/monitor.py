@@ -10,8 +10,7 @@ from app.i18n import language, t
 from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
 
-POLL_SECONDS = 1.0  # the progress bar
-CURVE_SECONDS = 3.0  # the learning curves (charts cost more to send; 20 sessions poll at once)
+POLL_SECONDS = 1.0  # progress and learning curves, refreshed together (issue 2: at least 1/s)
 
 
 def _fmt_seconds(s: float | None) -> str:
@@ -36,6 +35,12 @@ def _curves(run_id: str) -> None:
     for col, metric in zip(st.columns(max(2, len(metrics))), metrics, strict=False):
         fig = _curve(run_id, len(history), metric, language())
         col.plotly_chart(fig, key=f"{metric}-{run_id}")
+
+
+def _watch(run_id: str) -> None:
+    """One poll: progress, Cancel, and the curves (their figures are cached per epoch)."""
+    _live(run_id)
+    _curves(run_id)
 
 
 def _live(run_id: str) -> None:
@@ -134,7 +139,6 @@ def job_monitor(run_id: str) -> None:
     """Live progress, ETA, curves and Cancel while the run is active; the result after."""
     rec = store().get(run_id)
     if rec.status in ("queued", "running"):
-        st.fragment(run_every=POLL_SECONDS)(_live)(run_id)
-        st.fragment(run_every=CURVE_SECONDS)(_curves)(run_id)
+        st.fragment(run_every=POLL_SECONDS)(_watch)(run_id)
     else:
         _final(rec)
