@@ -19,14 +19,7 @@ test: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile  # two workers; a file (and its fixtures) stays on one
 
 bench: setup  # every benchmark, under 10 minutes; writes bench/results.json, RESULTS.md
-	$(PY) bench/run.py
-	$(PY) bench/targets.py
-	$(PY) bench/explain.py
-	$(PY) bench/compress.py
-	$(PY) bench/deploy.py
-	$(PY) bench/coldstart.py
-	$(PY) bench/workshop.py
-	$(PY) bench/report.py
+	$(PY) bench/all.py
 
 bench-workshop: setup  # about 5 minutes: 20 sessions upload, train, explain; memory and latency
 	$(PY) bench/workshop.py

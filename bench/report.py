@@ -3,7 +3,8 @@
 Pure reading and writing: no benchmark runs here. Each row: figure, measured value, goal, met or
 missed (by how much), what limits it, and the date its section was measured. Goals come from the
 results (goal fields) where a section records them, else from GOALS below. A section missing
-from results.json shows as "not measured yet (run make ...)".
+from results.json shows as "not measured yet (run make ...)". Goals that only the test suite
+checks are listed at the end with their tests.
 Usage: .venv/bin/python bench/report.py [--results bench/results.json] [--out bench/RESULTS.md]
 """
 
@@ -20,13 +21,22 @@ GOALS = {
     "time_ratio": ("<=", 1.05, "training issue: the Trainer within 5 % of a raw PyTorch loop"),
     "int8_size_ratio": ("<=", 0.35, "issue 6: cnn int8 files <= 0.35x the float ONNX files"),
     "int8_accuracy_drop": ("<=", 0.01, "issue 6: <= 1 accuracy point lost"),
-    "coldstart_s": ("<=", 10.0, "DESIGN.md 'start in seconds'; 10 s set by issue 8"),
+    "coldstart_s": (
+        "<=",
+        10.0,
+        "DESIGN.md's 'start in seconds'; no issue sets a number, 10 s is chosen here",
+    ),
 }
 LIMITS = {  # what limits each figure, shown when its goal is missed
     "trainer_vs_raw_loop": "shared 2-core machine: run-to-run noise of several %; rerun on an "
     "idle machine or with --repeats",
     "cli_targets": "2 CPU cores shared with other jobs; epochs fixed by the model's defaults",
-    "explain": "CPU-only captum passes (IG: 32 steps, occlusion: one pass per patch)",
+    "explain": "CPU-only captum passes (IG: 50 steps, occlusion: one pass per patch); the cold "
+    "trust panel also trains the shuffled-label model",
+    "task_targets": "the model, its default epochs and the split (seed 0): a miss is the model's, "
+    "not the machine's",
+    "cancel": "the worker polls for a cancel every 0.2 s between batches, then evaluates and saves",
+    "bench_total": "2 shared cores; the 20-session workshop bench takes over half of it",
     "deploy": "one forward + one backward pass of seed-cnn on the CPU",
     "compress": "int8 keeps float scales and the graph's structure; small nets compress less",
     "coldstart": "the first page run imports torch, pandas, captum and onnxruntime (~3 s on "
@@ -37,13 +47,33 @@ LIMITS = {  # what limits each figure, shown when its goal is missed
 SECTIONS = {  # results key: (title, the make target that measures it)
     "trainer_vs_raw_loop": ("Training time vs a hand-written PyTorch loop", "make bench"),
     "cli_targets": ("Time to accuracy (lepton train)", "make bench"),
+    "task_targets": ("Tables, forecasts and the VAE (issues 3 and 4)", "make bench"),
+    "cancel": ("Cancelling a training job", "make bench"),
     "explain": ("Explanation latencies and the trust panel", "make bench"),
     "deploy": ("Try-it response", "make bench"),
     "compress": ("Compression", "make bench"),
     "coldstart": ("App cold start to first render (Chromium)", "make bench"),
     "workshop": ("Page interaction while jobs train (20-session workshop)", "make bench"),
     "memory": ("Memory per session, 20 sessions", "make bench"),
+    "bench_total": ("make bench, all benchmarks", "make bench"),
 }
+# Goals only the test suite checks (too long to bench): (goal, the tests that assert it).
+TESTED_ONLY = [
+    ("issue 6: fine-tuning a digits run on a 3-class upload beats from-scratch accuracy in the "
+     "same epochs", ["tests/core/test_finetune.py::"
+                     "test_finetuned_glyphs_beat_from_scratch_in_the_same_epochs"]),
+    ("issue 6: the bundle's predict.py reproduces the app's predictions on 20 inputs per task "
+     "kind, in a fresh venv",
+     ["tests/core/test_bundle.py::test_predict_py_classifies_image_files_as_the_app_does",
+      "tests/core/test_bundle.py::test_predict_py_reads_table_rows_as_the_app_does",
+      "tests/core/test_bundle.py::test_predict_py_forecasts_recent_series_as_the_app_does"]),
+    ("issue 7: torch threads per worker x workers <= cores",
+     ["tests/core/test_queue.py::"
+      "test_pool_of_one_queues_in_order_and_a_killed_worker_fails_only_its_run"]),
+    ("issue 2 and DESIGN.md: the same seed gives the same metrics (CPU)",
+     ["tests/core/test_accuracy.py::test_the_same_command_twice_gives_identical_metrics"]),
+]  # fmt: skip
+SYMBOLS = {"<=": "≤", ">=": "≥", ">": ">"}
 
 
 def fmt(value: float, unit: str) -> str:
@@ -59,21 +89,25 @@ def parse_goal(text: str) -> list[tuple[str, str, float]]:
 
 
 def row(spec: tuple, date: str, limit: str) -> dict:
-    """A row from (figure, value, unit, op, goal, note); a miss says by how much and why."""
+    """A row from (figure, value, unit, op, goal, note); a miss says by how much and why.
+
+    op is "<=", ">=", ">" or "reported" (a figure the issue asks to see, with no threshold:
+    it is shown but counts neither as met nor as missed)."""
     figure, value, unit, op, goal, note = spec
-    met = value <= goal if op == "<=" else value >= goal
-    if met:
-        status = "met"
+    if op == "reported":
+        met, status, goal_text = None, "reported", "reported (no threshold)"
     else:
+        met = {"<=": value <= goal, ">=": value >= goal, ">": value > goal}[op]
+        status, goal_text = "met", f"{SYMBOLS[op]} {fmt(goal, unit)}"
+    if met is False:
         gap = abs(value - goal)
-        rel = f", {gap / goal * 100:.0f} % {'over' if op == '<=' else 'short'}" if goal else ""
+        rel = f", {gap / abs(goal) * 100:.0f} % {'over' if op == '<=' else 'short'}" if goal else ""
         status = f"**missed** by {fmt(gap, unit)}{rel}"
         note = f"limited by: {limit}" + (f"; {note}" if note else "")
-    symbol = "≤" if op == "<=" else "≥"
     return {
         "figure": figure,
         "value": fmt(value, unit),
-        "goal": f"{symbol} {fmt(goal, unit)}",
+        "goal": goal_text,
         "status": status,
         "note": note,
         "date": date,
@@ -103,8 +137,16 @@ def rows_targets(r: dict) -> list[tuple]:
     return out
 
 
+def rows_task_targets(r: dict) -> list[tuple]:
+    """Issues 3 and 4: every check each command recorded (its goal computed by the bench)."""
+    checks = [c for t in r.values() if isinstance(t, dict) for c in t["checks"]]
+    keys = ("figure", "value", "unit", "op", "goal", "note")
+    return [tuple(c[k] for k in keys) for c in checks]
+
+
 def rows_explain(r: dict) -> list[tuple]:
-    """One image per method, the 16x4 grid and the trust panel."""
+    """One image per method, the 16x4 grid, the trust panel (cold, warm in the note), the
+    sanity correlations and the mask mass on shapes."""
     out = []
     for key in r:
         method = key.removesuffix("_goal_ms")
@@ -112,11 +154,36 @@ def rows_explain(r: dict) -> list[tuple]:
             out.append(
                 (f"{method}: one image", r[f"{method}_one_image_ms"], "ms", "<=", r[key], "")
             )
-    for figure, key, goal in (
-        ("Grid, 16 images × 4 methods", "grid_16x4_s", "grid_goal_s"),
-        ("Trust panel, 32 images (Grad-CAM)", "trust_32_images_grad_cam_s", "trust_goal_s"),
-    ):
-        out += [(figure, r[key], "s", "<=", r[goal], "")] if key in r else []
+    if "grid_16x4_s" in r:
+        out.append(
+            ("Grid, 16 images × 4 methods", r["grid_16x4_s"], "s", "<=", r["grid_goal_s"], "")
+        )
+    warm = r.get("trust_32_images_grad_cam_s")
+    if "trust_32_images_grad_cam_cold_s" in r:
+        note = f"the run's first panel, shuffled-label model trained; warm (cached) {warm} s"
+        figure = "Trust panel, 32 images (Grad-CAM), cold"
+        out.append((figure, r["trust_32_images_grad_cam_cold_s"], "s", "<=", r["trust_goal_s"],
+                    note))  # fmt: skip
+    elif warm is not None:
+        note = "warm: the shuffled-label model already trained"
+        out.append(("Trust panel, 32 images (Grad-CAM)", warm, "s", "<=", r["trust_goal_s"], note))
+    return out + rows_trust_goals(r)
+
+
+def rows_trust_goals(r: dict) -> list[tuple]:
+    """Guided Backprop's sanity correlation above Saliency's; mask mass above random maps'."""
+    out = []
+    if "sanity_rank_correlation" in r:
+        rho = r["sanity_rank_correlation"]
+        note = "Spearman ρ of the map before and after randomising the weights (digits, seed-cnn)"
+        out.append(("Sanity: Guided Backprop's randomisation correlation vs Saliency's",
+                    rho["guided-backprop"], "", ">", rho["saliency"], note))  # fmt: skip
+    for method, m in r.get("shapes_mask_mass", {}).items():
+        if isinstance(m, dict):
+            note = f"goal: random maps' mass; {m['n_images']} images, pointing game "
+            note += f"{m['pointing_game']:.2f} vs random {m['random_pointing_game']:.2f}"
+            out.append((f"shapes {method}: mask mass", m["mask_mass"], "", ">",
+                        m["random_mask_mass"], note))  # fmt: skip
     return out
 
 
@@ -139,7 +206,32 @@ def rows_compress(r: dict) -> list[tuple]:
             out += (
                 [(f"{model} int8 vs float ONNX: {what}", c[key], unit, op, goal, "")] if c else []
             )
+    for model in ("cnn", "seed-cnn"):
+        p = r.get(model, {}).get("onnx_parity")
+        if p:
+            note = f"{p['checked_examples']} test images; largest output difference "
+            note += f"{p['max_abs_diff']:.1e}"
+            out.append((f"{model} ONNX vs PyTorch: same class", 100 * p["class_agreement"], "%",
+                        ">=", 100 * p["goal"], note))  # fmt: skip
     return out
+
+
+def rows_cancel(r: dict) -> list[tuple]:
+    """executor.cancel to the store's `cancelled`, a real worker after its first epoch."""
+    n = len(r["runs"])
+    note = f"median of {n} runs, max {r['max_s']} s" if n > 1 else "one run"
+    note += "; digits cnn in a LocalExecutor worker, cancelled after epoch 1"
+    return [("Cancel to cancelled", r["cancel_to_cancelled_s"], "s", "<=", r["goal_s"], note)]
+
+
+def rows_bench_total(r: dict) -> list[tuple]:
+    """Wall time of `make bench` (bench/all.py), the slowest benches and any that failed."""
+    slowest = sorted(r["by_bench_s"].items(), key=lambda kv: -kv[1])[:3]
+    note = "slowest: " + ", ".join(f"{name} {secs:.0f} s" for name, secs in slowest)
+    out = [("make bench, all benchmarks: wall time", r["wall_s"], "s", "<=", r["goal_s"], note)]
+    failed = r.get("failed", [])
+    note = f"failed: {', '.join(failed)} (the wall time is then not a full run)" if failed else ""
+    return out + [("make bench: benchmarks that failed", len(failed), "", "<=", 0, note)]
 
 
 def rows_coldstart(r: dict) -> list[tuple]:
@@ -153,14 +245,27 @@ def rows_coldstart(r: dict) -> list[tuple]:
 def rows_workshop(r: dict) -> list[tuple]:
     """Server page-run p95 while 20 sessions train; runs finished and kept private."""
     p, n = r["server_page_runs"], r["sessions"]
-    note = f"all page runs p95 {p['all_p95_ms']:.0f} ms; browser-side times are not the goal"
+    note = f"not the goal: all page runs p95 {p['all_p95_ms']:.0f} ms (with uploads and "
+    note += "explanations, which are work asked for, not page moves)"
+    if "browser" in r:
+        note += f"; browser-side p95 {r['browser']['websocket_p95_ms']:,.0f} ms (the bench's "
+        note += "Chromium tabs share the server's 2 cores)"
     return [
         ("Page moves p95 while jobs train (server)", p["page_moves_p95_ms"], "ms", "<=",
          r["goal_p95_ms"], note),
         (f"Runs finished, {n} sessions", r["runs_done"], "", ">=", n, f"{r['runs_lost']} lost"),
         ("Runs seen from another workspace", r["runs_seen_from_another_workspace"], "", "<=", 0,
          ""),
-    ]  # fmt: skip
+    ] + rows_live_refresh(r.get("live_refresh"))  # fmt: skip
+
+
+def rows_live_refresh(live: dict | None) -> list[tuple]:
+    """How often a training run's live view refreshed during the load (none if not measured)."""
+    if not live:
+        return []
+    note = f"p95 {live['interval_p95_s']:.2f} s, {live['samples']} refreshes"
+    figure = "Live view refresh interval while training (p50)"
+    return [(figure, live["interval_p50_s"], "s", "<=", live["goal_s"], note)]
 
 
 def rows_memory(r: dict) -> list[tuple]:
@@ -178,12 +283,15 @@ def rows_memory(r: dict) -> list[tuple]:
 ROWS = {
     "trainer_vs_raw_loop": rows_trainer,
     "cli_targets": rows_targets,
+    "task_targets": rows_task_targets,
+    "cancel": rows_cancel,
     "explain": rows_explain,
     "deploy": rows_deploy,
     "compress": rows_compress,
     "coldstart": rows_coldstart,
     "workshop": rows_workshop,
     "memory": rows_memory,
+    "bench_total": rows_bench_total,
 }
 
 
@@ -209,7 +317,8 @@ def render(results: dict, today: str | None = None) -> str:
         for r in rows:
             cells = (r["figure"], r["value"], r["goal"], r["status"], r["note"], r["date"])
             lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
-            met, total = met + r["met"], total + 1
+            if r["met"] is not None:  # a "reported" figure is neither met nor missed
+                met, total = met + r["met"], total + 1
         lines.append("")
     head = [
         "# Benchmark results",
@@ -225,7 +334,21 @@ def render(results: dict, today: str | None = None) -> str:
     ]
     sources = [f"- {key}: {op} {goal} ({src})" for key, (op, goal, src) in GOALS.items()]
     tail = ["Goals not recorded in results.json (the GOALS table in bench/report.py):", ""]
-    return "\n".join(head + lines + tail + sources) + "\n"
+    return "\n".join(head + lines + tested_only() + tail + sources) + "\n"
+
+
+def tested_only() -> list[str]:
+    """The section listing goals asserted by the test suite, not benchmarked."""
+    lines = [
+        "## Goals checked by tests, not benchmarks",
+        "",
+        "Too long to run in `make bench`: each is asserted by the test suite (`make test`); no "
+        "number recorded here.",
+        "",
+    ]
+    for goal, tests in TESTED_ONLY:
+        lines.append(f"- {goal}: " + ", ".join(f"`{t}`" for t in tests))
+    return lines + [""]
 
 
 def main() -> None:
