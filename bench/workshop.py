@@ -19,7 +19,7 @@ process's RSS (its training workers left out) is sampled every 0.5 s from /proc.
 session has explained its own run, the 20 sessions stay connected and idle (--idle seconds) and
 the server's RSS is read again: that is the figure for the goal; the peak under load is recorded
 too. Merges into bench/results.json under "workshop" and "memory".
-Usage: .venv/bin/python bench/workshop.py [--sessions 20] [--browser-nice 19] [--idle 20]
+Usage: .venv/bin/python bench/workshop.py [--sessions 20] [--browser-nice 19] [--idle 10]
 """
 
 import argparse
@@ -280,7 +280,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--browser-nice", type=int, default=19, help="0: Chromium competes fully")
-    ap.add_argument("--idle", type=int, default=20, help="seconds the sessions idle at the end")
+    ap.add_argument("--idle", type=int, default=10, help="seconds the sessions idle at the end")
     args = ap.parse_args()
     base, home, log_file = bench_dirs("lepton-bench-workshop-")
     (base / "workshop.toml").write_text(PRESET)
