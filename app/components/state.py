@@ -24,11 +24,12 @@ def store():
 
 @st.cache_resource
 def executor():
-    """The worker pool of this server, with its per-job caps (environment and preset)."""
-    from lepton_core.runs import LocalExecutor
+    """This server's executor (local worker processes, or Ray: see make_executor), with its
+    per-job caps (environment and preset)."""
+    from lepton_core.runs import make_executor
     from lepton_core.runs.caps import JobCaps
 
-    pool = LocalExecutor(store(), caps=JobCaps.from_env(preset().limits))
+    pool = make_executor(store(), caps=JobCaps.from_env(preset().limits))
     pool.recover()  # runs left by a stopped server: interrupted if running, started if queued
     if private():
         quota()  # its first use removes workspaces unused for too long: at the server's start

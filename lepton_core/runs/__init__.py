@@ -1,7 +1,16 @@
-"""Runs: the RunStore, the worker-process executor and the Run handle."""
+"""Runs: the RunStore, the executors (local worker processes, or Ray) and the Run handle."""
 
-from lepton_core.runs.executor import LocalExecutor
+from lepton_core.runs.executor import Executor, LocalExecutor, make_executor
 from lepton_core.runs.run import Run
 from lepton_core.runs.store import ACTIVE, STATUSES, RunRecord, RunStore
 
-__all__ = ["ACTIVE", "STATUSES", "LocalExecutor", "Run", "RunRecord", "RunStore"]
+__all__ = [
+    "ACTIVE",
+    "STATUSES",
+    "Executor",
+    "LocalExecutor",
+    "Run",
+    "RunRecord",
+    "RunStore",
+    "make_executor",
+]

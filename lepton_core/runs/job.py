@@ -71,6 +71,18 @@ def run_job(
     return "failed"
 
 
+def stopped_message(store: RunStore, run_id: str) -> str:
+    """Why a run whose executor ended its job after a cancel (ray.cancel) is cancelled, and
+    what it keeps."""
+    if not (store.folder(run_id) / "checkpoint.safetensors").exists():
+        return "cancelled before the first epoch ended"
+    done = store.get(run_id).epochs_completed
+    return (
+        f"cancelled: the job was stopped during epoch {done + 1}; the best model of the"
+        f" {done} whole epoch(s) before is kept (not evaluated)"
+    )
+
+
 def _fail_internal(store: RunStore, run_id: str, e: Exception) -> None:
     try:
         (store.folder(run_id) / "error.log").write_text(traceback.format_exc())

@@ -1,10 +1,10 @@
-"""Run records: the SQLite schema, the decoded row (RunRecord) and small helpers around it."""
+"""Run records: the decoded row of the runs table (RunRecord) and small helpers around it."""
 
-import json
 import os
 import secrets
-import sqlite3
+import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,49 +13,6 @@ from lepton_core.errors import LabInputError
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    task TEXT NOT NULL,
-    data TEXT NOT NULL,
-    model TEXT NOT NULL,
-    config TEXT NOT NULL,
-    metrics TEXT NOT NULL DEFAULT '{}',
-    progress TEXT NOT NULL DEFAULT '{}',
-    error TEXT NOT NULL DEFAULT '',
-    epochs_completed INTEGER NOT NULL DEFAULT 0,
-    train_seconds REAL,
-    pid INTEGER,
-    cancel_requested INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL,
-    started REAL,
-    finished REAL,
-    tags TEXT NOT NULL DEFAULT '[]',
-    workspace TEXT NOT NULL DEFAULT 'local',
-    published INTEGER NOT NULL DEFAULT 0,
-    owner INTEGER
-);
-CREATE TABLE IF NOT EXISTS history (
-    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    epoch INTEGER NOT NULL,
-    row TEXT NOT NULL,
-    PRIMARY KEY (run_id, epoch)
-);
-CREATE TABLE IF NOT EXISTS workspaces (
-    id TEXT PRIMARY KEY,
-    created REAL NOT NULL,
-    last_seen REAL NOT NULL
-);
-"""
-# columns added after the first schema: (name, definition) for ALTER TABLE on older databases
-MIGRATIONS = (
-    ("tags", "TEXT NOT NULL DEFAULT '[]'"),
-    ("workspace", "TEXT NOT NULL DEFAULT 'local'"),
-    ("published", "INTEGER NOT NULL DEFAULT 0"),
-    ("owner", "INTEGER"),  # the server process that started the worker
-)
 LOCAL = "local"  # the workspace of the CLI and of a server without private workspaces
 MAX_TAG = 40
 
@@ -85,11 +42,18 @@ class RunRecord:
     workspace: str = LOCAL
     published: bool = False
     owner: int | None = None
+    executor: str = "local"  # who runs it: "local" (worker processes) or "ray"
+    host: str | None = None  # the machine of its worker (where `pid` means something)
 
 
 def new_run_id() -> str:
     """Sortable and unguessable: 20261129-201530-1a2b3c."""
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def this_host() -> str:
+    """This machine's name, kept with a run whose worker it starts (pids are per machine)."""
+    return socket.gethostname()
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -126,10 +90,9 @@ def clean_tags(tags: list[str]) -> list[str]:
     return clean
 
 
-def _record(row: sqlite3.Row) -> RunRecord:
+def _record(row: Mapping) -> RunRecord:
+    """A runs row (its JSON columns already decoded) as a RunRecord."""
     d = dict(row)
-    for key in ("config", "metrics", "progress", "tags"):
-        d[key] = json.loads(d[key])
     d["cancel_requested"] = bool(d["cancel_requested"])
     d["published"] = bool(d["published"])
     return RunRecord(**d)

@@ -1,4 +1,5 @@
-"""Worker process entry point: `python -m lepton_core.runs.worker RUN_ID [--resume]`."""
+"""Where a run trains: a local worker process (`python -m lepton_core.runs.worker RUN_ID
+[--resume]`), or a Ray worker process running `ray_main` as a task (see ray_executor)."""
 
 import os
 import sys
@@ -35,6 +36,39 @@ def main(argv: list[str]) -> int:
     watch = (ParentWatch(parent),) if parent else ()
     status = run_job(RunStore(), argv[0], watch, resume="--resume" in argv[1:])
     return 0 if status in ("done", "cancelled", "interrupted") else 1
+
+
+def ray_main(run_id: str, env: dict[str, str], resume: bool) -> str:
+    """The body of a run's Ray task, in a fresh Ray worker process; returns the final status.
+
+    `env`: LEPTON_HOME, LEPTON_DB_URL and the per-job caps from the server (a Ray worker has the
+    environment of its Ray node, not the server's). Torch uses the CPUs Ray reserved for the
+    task. Ray ends the task when the server that submitted it exits (no ParentWatch needed).
+    """
+    import ray
+
+    from lepton_core.runs.caps import ENV as CAP_VARS
+
+    for var in CAP_VARS.values():  # the server's caps only, not those of the node
+        os.environ.pop(var, None)
+    os.environ.update(env)
+    import torch
+
+    threads = max(1, int(ray.get_runtime_context().get_assigned_resources().get("CPU", 1)))
+    torch.set_num_threads(threads)
+    from lepton_core.runs.job import run_job, stopped_message
+    from lepton_core.runs.store import ACTIVE, RunStore
+
+    store = RunStore(env["LEPTON_HOME"], url=env["LEPTON_DB_URL"])
+    node = ray.get_runtime_context().get_node_id()[:12]
+    with open(store.folder(run_id) / "worker.log", "a") as log:
+        print(f"lepton ray task for run {run_id}: {threads} torch threads, node {node}", file=log)
+    try:
+        return run_job(store, run_id, resume=resume)
+    except KeyboardInterrupt:  # ray.cancel after a cancel request: the run ends cancelled
+        if store.get(run_id).status in ACTIVE:
+            store.finish(run_id, "cancelled", error=stopped_message(store, run_id))
+        return "cancelled"
 
 
 if __name__ == "__main__":

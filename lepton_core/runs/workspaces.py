@@ -10,11 +10,14 @@ import re
 import secrets
 import shutil
 import time
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import delete, func, select, update
+
 from lepton_core.errors import LabInputError
+from lepton_core.runs.database import upsert
+from lepton_core.runs.schema import runs, workspaces
 from lepton_core.runs.store import ACTIVE, LOCAL, RunStore
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{2,39}$")
@@ -72,21 +75,21 @@ def visible(record, workspace: str) -> bool:
 def touch(store: RunStore, workspace: str, now: float | None = None) -> None:
     """Note that the workspace is in use (at most once a minute writes)."""
     now = time.time() if now is None else now
-    with closing(store._connect()) as db:
-        db.execute(
-            "INSERT INTO workspaces (id, created, last_seen) VALUES (?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET last_seen=excluded.last_seen"
-            " WHERE excluded.last_seen - workspaces.last_seen > ?",
-            (workspace, now, now, TOUCH_EVERY_S),
-        )
+    with store.db.write() as conn:
+        new = upsert(conn, workspaces).values(id=workspace, created=now, last_seen=now)
+        stale = new.excluded.last_seen - workspaces.c.last_seen > TOUCH_EVERY_S
+        seen = {"last_seen": new.excluded.last_seen}
+        conn.execute(new.on_conflict_do_update(index_elements=["id"], set_=seen, where=stale))
 
 
 def usage(store: RunStore, workspace: str) -> dict:
     """{"runs": count, "upload_mb": size of its uploads}."""
-    rows = store._exec("SELECT COUNT(*) AS n FROM runs WHERE workspace=?", (workspace,))
+    count = select(func.count()).select_from(runs).where(runs.c.workspace == workspace)
+    with store.db.read() as conn:
+        n = conn.execute(count).scalar_one()
     folder = store.home / "workspaces" / workspace / "uploads"
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
-    return {"runs": rows[0]["n"], "upload_mb": size / 1e6}
+    return {"runs": n, "upload_mb": size / 1e6}
 
 
 def check_quota(store: RunStore, workspace: str, quota: Quota, adding_mb: float = 0.0) -> None:
@@ -107,7 +110,8 @@ def check_quota(store: RunStore, workspace: str, quota: Quota, adding_mb: float 
 def publish(store: RunStore, run_id: str, published: bool = True) -> None:
     """Show a run to every workspace (or stop showing it)."""
     store.get(run_id)
-    store._exec("UPDATE runs SET published=? WHERE id=?", (int(published), run_id))
+    with store.db.write() as conn:
+        conn.execute(update(runs).where(runs.c.id == run_id).values(published=int(published)))
 
 
 def cleanup(store: RunStore, max_age_days: float, now: float | None = None) -> list[str]:
@@ -116,15 +120,16 @@ def cleanup(store: RunStore, max_age_days: float, now: float | None = None) -> l
     if max_age_days <= 0:
         return []
     cutoff = (time.time() if now is None else now) - max_age_days * 86400
-    old = [
-        r["id"]
-        for r in store._exec("SELECT id FROM workspaces WHERE last_seen < ?", (cutoff,))
-        if r["id"] != LOCAL
-    ]
+    unseen = select(workspaces.c.id).where(
+        workspaces.c.last_seen < cutoff, workspaces.c.id != LOCAL
+    )
+    with store.db.read() as conn:
+        old = conn.execute(unseen.order_by(workspaces.c.id)).scalars().all()
     for ws in old:
         for rec in store.list_runs(workspace=ws):
             if rec.workspace == ws and not rec.published and rec.status not in ACTIVE:
                 store.delete(rec.id)
         shutil.rmtree(store.home / "workspaces" / ws, ignore_errors=True)
-        store._exec("DELETE FROM workspaces WHERE id=?", (ws,))
+        with store.db.write() as conn:
+            conn.execute(delete(workspaces).where(workspaces.c.id == ws))
     return old
