@@ -79,7 +79,8 @@ class LocalExecutor:
         with self._lock:
             self.reap()
             while len(self._procs) < self.workers:
-                run_id = self.store.next_queued()
+                # taken in the store first: servers sharing a database never start it twice
+                run_id = self.store.claim_next(os.getpid(), self.name)
                 if run_id is None:
                     return
                 try:

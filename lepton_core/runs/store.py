@@ -247,11 +247,15 @@ class RunStore:
     def reconcile(self) -> list[str]:
         """Mark interrupted the active local runs of this host whose worker process is gone (and
         whose server too); returns their ids. Ray runs are settled by the Ray executor."""
-        local = (runs.c.executor == "local") & _on_this_host() & runs.c.pid.is_not(None)
+        local = (runs.c.executor == "local") & _on_this_host()
+        active = self._records(select(runs).where(runs.c.status.in_(ACTIVE), local))
+        for r in active:  # taken by a server that died before its worker started: back in line
+            if r.pid is None and r.owner is not None and not _owner_alive(r.owner):
+                self._set(r.id, runs.c.status == "queued", runs.c.pid.is_(None), owner=None)
         gone = [
             r.id
-            for r in self._records(select(runs).where(runs.c.status.in_(ACTIVE), local))
-            if not pid_alive(r.pid) and not _owner_alive(r.owner)
+            for r in active
+            if r.pid is not None and not pid_alive(r.pid) and not _owner_alive(r.owner)
         ]
         return [run_id for run_id in gone if self._end(run_id, "interrupted", INTERRUPTED)]
 

@@ -225,6 +225,19 @@ def test_reconcile_checks_local_runs_of_this_host_only(any_store: RunStore) -> N
     assert any_store.reconcile() == []
 
 
+def test_a_run_taken_by_a_dead_server_before_its_worker_started_goes_back_in_line(
+    any_store: RunStore,
+) -> None:
+    lost, mine = new_run(any_store), new_run(any_store)
+    assert any_store.claim_next(dead_pid()) == lost  # that server died before starting a worker
+    assert any_store.claim_next(os.getpid()) == mine  # this one is about to start its worker
+    assert any_store.queue() == []
+    assert any_store.reconcile() == []  # nothing was running: nothing is interrupted
+    assert any_store.queue() == [lost] and any_store.get(lost).owner is None
+    assert any_store.get(mine).owner == os.getpid()
+    assert any_store.claim_next(os.getpid()) == lost
+
+
 def test_two_stores_on_one_database_share_runs(any_store: RunStore, tmp_path: Path) -> None:
     other = RunStore(tmp_path / "other_home", url=any_store.url)
     run_id = new_run(any_store)
