@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: setup run test bench bench-workshop lint format clean
+.PHONY: setup run test bench bench-workshop bench-scale lint format clean
 
 setup: .venv/.installed
 
@@ -20,6 +20,10 @@ test: setup
 
 bench: setup  # every benchmark, under 10 minutes; writes bench/results.json, RESULTS.md
 	$(PY) bench/all.py
+
+bench-scale: setup  # 3-5 minutes: 8 concurrent runs on local workers and on a Ray head it starts
+	$(PY) bench/scale.py --repeats 2
+	$(PY) bench/report.py
 
 bench-workshop: setup  # about 5 minutes: 20 sessions upload, train, explain; memory and latency
 	$(PY) bench/workshop.py

@@ -11,6 +11,7 @@ survives on PostgreSQL too); booleans are INTEGER 0/1; times are epoch seconds.
 """
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import OperationalError
 
 from lepton_core.runs.database import Database, database, forget
 
@@ -183,12 +185,28 @@ def version(db: Database) -> int:
         return conn.execute(select(schema_version.c.version)).scalar() or 0
 
 
+def _wal(db: Database, wait_s: float = 30.0) -> None:
+    """Put a SQLite file in WAL mode (persistent; set outside a transaction). Switching needs
+    the file to itself, and SQLite answers "locked" at once rather than waiting when another
+    process is opening it too (a first start of several servers): so retry for a while."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            with db.read() as conn:
+                if conn.exec_driver_sql("PRAGMA journal_mode").scalar() != "wal":
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            return
+        except OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest schema; returns its version. Safe to run at once from
     several processes or servers, and a no-op when the database is up to date."""
     if db.dialect == "sqlite":
-        with db.read() as conn:  # persistent, and set outside a transaction
-            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        _wal(db)
     with db.write() as conn:  # SQLite: BEGIN IMMEDIATE, one migrator at a time
         if db.dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK_KEY})
