@@ -264,7 +264,7 @@ def rows_workshop(r: dict) -> list[tuple]:
 
 def rows_live_refresh(live: dict | None) -> list[tuple]:
     """How often a training run's live view refreshed during the load (none if not measured)."""
-    if not live:
+    if not live or not live.get("samples"):
         return []
     note = f"p95 {live['interval_p95_s']:.2f} s, {live['samples']} refreshes"
     figure = "Live view refresh interval while training (p50)"

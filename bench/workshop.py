@@ -206,13 +206,13 @@ async def participant(i: int, browser, url: str, upload: Path, store, log: list,
     return page  # the session stays connected, idle, for the memory figure
 
 
-async def watcher(browser, url: str, store, out: dict, last: int) -> list[float]:
-    """A second device on the last participant's run (queued longest, so it spans the load):
-    it stays on the Train page from queued to done; the intervals between its live view's
-    refreshes (finished fragment runs, seen on the websocket)."""
-    while last not in out.get("started", {}):
+async def watcher(browser, url: str, store, out: dict, sessions: int) -> list[float]:
+    """A second device on the run started last (the longest in the queue, so it spans the
+    load): it stays on that run's Train page from queued to done; the intervals between its
+    live view's refreshes (finished fragment runs, seen on the websocket)."""
+    while len(out.get("started", {})) < sessions:
         await asyncio.sleep(0.5)
-    ws, run_id = out["started"][last]
+    ws, run_id = max(out["started"].values(), key=lambda wr: store.get(wr[1]).created)
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     ctx.set_default_timeout(TIMEOUT_MS)
     page = await ctx.new_page()
@@ -256,7 +256,7 @@ async def drive(
                     participant(i, browser, url, upload, store, log, out)
                     for i in range(args.sessions)
                 ),
-                watcher(browser, url, store, out, last=args.sessions - 1),
+                watcher(browser, url, store, out, args.sessions),
             )
             seconds = time.perf_counter() - t0
             sampler.phase = "idle"
@@ -363,8 +363,8 @@ def main() -> None:
         },
         "goal_p95_ms": GOAL_P95_MS,
         "live_refresh": {
-            "what": "a watcher (one more session) on the last participant's Train page, from "
-            "queued to done: seconds between the live view's refreshes (its fragment runs)",
+            "what": "a watcher (one more session) on the Train page of the run started last, "
+            "from queued to done: seconds between the live view's refreshes (its fragment runs)",
             "interval_p50_s": pct(gaps, 50, digits=2),
             "interval_p95_s": pct(gaps, 95, digits=2),
             "samples": len(gaps),

@@ -11,6 +11,7 @@ only pooled connections, so two servers on one database never disagree.
 """
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,10 +72,16 @@ class Database:
 
 
 _cache: "OrderedDict[str, Database]" = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def database(url: str) -> Database:
     """The cached Database for `url` in this process (a forked child gets its own)."""
+    with _cache_lock:  # Streamlit sessions run in threads
+        return _cached(url)
+
+
+def _cached(url: str) -> Database:
     db = _cache.get(url)
     if db is not None and db.pid == os.getpid():
         _cache.move_to_end(url)
@@ -90,14 +97,17 @@ def database(url: str) -> Database:
 
 def forget(url: str) -> None:
     """Drop `url`'s cached engine (its database file was replaced or removed)."""
-    db = _cache.pop(url, None)
+    with _cache_lock:
+        db = _cache.pop(url, None)
     if db is not None and db.pid == os.getpid():
         db.writer.dispose()
 
 
 def _sqlite(url: str) -> Database:
     """SQLite: WAL (set by the migration), busy timeout, foreign keys, BEGIN IMMEDIATE writes."""
-    engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S})
+    # Pooled connections, but no limit on how many callers hold one: many sessions may wait
+    # for the write lock at once, and a reader must never wait for a free connection.
+    engine = create_engine(url, connect_args={"timeout": SQLITE_TIMEOUT_S}, max_overflow=-1)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
@@ -117,7 +127,8 @@ def _sqlite(url: str) -> Database:
 
 def _postgres(url: str) -> Database:
     """PostgreSQL through psycopg 3 (imported here, only when used)."""
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # sessions are threads: more of them than connections wait up to pool_timeout for one
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
     reader = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Database(url, os.getpid(), engine, reader)
 

@@ -178,7 +178,11 @@ class RayExecutor:
             error = "the Ray task was cancelled"
         except RayError as e:
             error = f"the Ray task failed: {reason(e)}"
-        rec = self.store.get(run_id)
+        try:
+            rec = self.store.get(run_id)
+        except LabInputError:  # deleted meanwhile: nothing left to settle
+            self._ended[run_id] = "deleted"
+            return
         if rec.status in ACTIVE and rec.cancel_requested:  # stopped by Ray before it could end
             self.store.finish(run_id, "cancelled", error=stopped_message(self.store, run_id))
         else:

@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, true, update
 
 from lepton_core.config import RunConfig
 from lepton_core.errors import LabInputError
@@ -149,7 +149,7 @@ class RunStore:
         """Mark interrupted the active runs started by server process `owner` (local runs: of
         this host); their ids. For a server that starts with the pid of an earlier one (a
         container restart)."""
-        mine = (runs.c.owner == owner) & ((runs.c.executor != "local") | _on_this_host())
+        mine = (runs.c.owner == owner) & ((runs.c.executor != "local") | self._here())
         with self.db.read() as conn:
             query = select(runs.c.id).where(mine, runs.c.status.in_(ACTIVE))
             ids = conn.execute(query).scalars().all()
@@ -247,7 +247,7 @@ class RunStore:
     def reconcile(self) -> list[str]:
         """Mark interrupted the active local runs of this host whose worker process is gone (and
         whose server too); returns their ids. Ray runs are settled by the Ray executor."""
-        local = (runs.c.executor == "local") & _on_this_host()
+        local = (runs.c.executor == "local") & self._here()
         active = self._records(select(runs).where(runs.c.status.in_(ACTIVE), local))
         for r in active:  # taken by a server that died before its worker started: back in line
             if r.pid is None and r.owner is not None and not _owner_alive(r.owner):
@@ -258,6 +258,12 @@ class RunStore:
             if r.pid is not None and not pid_alive(r.pid) and not _owner_alive(r.owner)
         ]
         return [run_id for run_id in gone if self._end(run_id, "interrupted", INTERRUPTED)]
+
+    def _here(self):
+        """Runs whose worker pid means something on this machine. A SQLite file is one
+        machine's (even if its hostname changed: a re-created container); a shared database
+        holds other machines' runs too."""
+        return true() if self.db.dialect == "sqlite" else _on_this_host()
 
     def _records(self, query) -> list[RunRecord]:
         with self.db.read() as conn:
