@@ -25,7 +25,7 @@ from lepton_core.errors import LabInputError
 from lepton_core.runs.caps import JobCaps
 from lepton_core.runs.job import LAST_STATE, stopped_message
 from lepton_core.runs.local_executor import POLL_S, WORKERS_ENV
-from lepton_core.runs.records import ACTIVE
+from lepton_core.runs.records import ACTIVE, this_host
 from lepton_core.runs.store import RunStore
 from lepton_core.runs.worker import ray_main
 
@@ -84,11 +84,13 @@ class RayExecutor:
         very pid, are interrupted, and resumable. Then the queued runs start. Returns their ids.
         """
         with self._lock:
-            live, mine = live_drivers(self._ray), os.getpid()
-            owners = {
+            live, mine, here = live_drivers(self._ray), os.getpid(), this_host()
+            owners = {  # servers of other machines are theirs to settle (pids mean nothing here)
                 r.owner
                 for r in self.store.active_runs("ray")
-                if r.id not in self._refs and (r.owner == mine or r.owner not in live)
+                if r.id not in self._refs
+                and r.host == here
+                and (r.owner == mine or r.owner not in live)
             }
             error = "the server that started it stopped, and Ray ended its task"
             gone = [i for owner in owners for i in self.store.interrupt_owned_by(owner, error)]

@@ -6,7 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
-from sqlalchemy import delete, select, true, update
+from sqlalchemy import case, delete, select, true, update
 
 from lepton_core.config import RunConfig
 from lepton_core.errors import LabInputError
@@ -94,8 +94,10 @@ class RunStore:
         return self._records(query)
 
     def mark_running(self, run_id: str, pid: int) -> None:
-        """The worker has started."""
-        started = dict(status="running", pid=pid, started=time.time(), host=this_host())
+        """The worker has started. A local run's host becomes the worker's machine; a Ray run
+        keeps its server's (its pid means nothing there, and recover needs the server's)."""
+        host = case((runs.c.executor == "local", this_host()), else_=runs.c.host)
+        started = dict(status="running", pid=pid, started=time.time(), host=host)
         self._set(run_id, runs.c.status != "cancelled", **started)
 
     def set_task(self, run_id: str, task: str) -> None:
@@ -146,10 +148,10 @@ class RunStore:
         )
 
     def interrupt_owned_by(self, owner: int, error: str) -> list[str]:
-        """Mark interrupted the active runs started by server process `owner` (local runs: of
-        this host); their ids. For a server that starts with the pid of an earlier one (a
-        container restart)."""
-        mine = (runs.c.owner == owner) & ((runs.c.executor != "local") | self._here())
+        """Mark interrupted the active runs started by server process `owner` of this host (a
+        Ray run's host is its server's); their ids. For a server that starts with the pid of an
+        earlier one (a container restart)."""
+        mine = (runs.c.owner == owner) & self._here()
         with self.db.read() as conn:
             query = select(runs.c.id).where(mine, runs.c.status.in_(ACTIVE))
             ids = conn.execute(query).scalars().all()

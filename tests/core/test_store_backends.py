@@ -14,6 +14,7 @@ from lepton_core.api import make_config
 from lepton_core.errors import LabInputError
 from lepton_core.runs import workspaces as ws
 from lepton_core.runs.database import database_url, sqlite_path
+from lepton_core.runs.records import this_host
 from lepton_core.runs.schema import history, runs
 from lepton_core.runs.store import RunStore
 from tests.conftest import fresh_database
@@ -171,17 +172,23 @@ def test_requeue_interrupt_and_fail(any_store: RunStore) -> None:
     assert any_store.get(other).error == "killed by SIGKILL"
 
 
-def test_interrupt_owned_by_leaves_local_runs_of_other_hosts(any_store: RunStore) -> None:
-    here, there, ray = (new_run(any_store) for _ in range(3))
-    for run_id in (here, there, ray):
+def test_interrupt_owned_by_leaves_runs_of_other_hosts(any_store: RunStore) -> None:
+    here, there, ray, ray_there = (new_run(any_store) for _ in range(4))
+    for run_id in (here, there):
         any_store.claim(run_id, pid=200, owner=1)  # pid 1: a server in a container
+    for run_id in (ray, ray_there):
+        any_store.claim(run_id, pid=300, owner=1, executor="ray")
+        any_store.mark_running(run_id, 300)  # on a Ray node: the run keeps its server's host
+    assert any_store.get(ray).host == this_host()
     set_columns(any_store, there, host="another-server")  # another container's pid 1
-    set_columns(any_store, ray, host="a-ray-node", executor="ray")  # the worker's node
+    set_columns(any_store, ray_there, host="another-server")
     ended = sorted(any_store.interrupt_owned_by(1, "the server restarted"))
     if any_store.db.dialect == "sqlite":  # one machine's file: the host was renamed (a new
-        assert ended == sorted([here, there, ray])  # container), its runs are still ours
-    else:  # a shared database: another machine's pid 1 is another server
-        assert ended == sorted([here, ray]) and any_store.get(there).status == "queued"
+        assert ended == sorted([here, there, ray, ray_there])  # container); still ours
+    else:  # a shared database: another machine's pid 1 is another server, live or not
+        assert ended == sorted([here, ray])
+        assert any_store.get(there).status == "queued"
+        assert any_store.get(ray_there).status == "running"
 
 
 def test_names_and_tags(any_store: RunStore) -> None:
