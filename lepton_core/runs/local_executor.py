@@ -13,16 +13,15 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from lepton_core.errors import LabInputError
 from lepton_core.runs.caps import JobCaps
+from lepton_core.runs.dispatch import POLL_S, PollingDispatcher  # noqa: F401  (POLL_S re-exported)
 from lepton_core.runs.job import LAST_STATE
 from lepton_core.runs.store import RunStore
 
 WORKERS_ENV = "LEPTON_WORKERS"
-POLL_S = 0.25  # how often the dispatcher looks for finished workers and queued runs
 
 
 def pool_size(workers: int | None = None) -> int:
@@ -31,7 +30,7 @@ def pool_size(workers: int | None = None) -> int:
     return max(1, n)
 
 
-class LocalExecutor:
+class LocalExecutor(PollingDispatcher):
     """Starts queued runs in worker processes, `workers` at a time, oldest first."""
 
     name = "local"
@@ -133,27 +132,8 @@ class LocalExecutor:
                 del self._procs[run_id]
                 self.store.fail_if_active(run_id, _crash_message(code))
 
-    def _ensure_dispatcher(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, daemon=True, name="dispatch")
-                self._thread.start()
-
-    def _loop(self) -> None:
-        """Dispatch until no worker runs and nothing waits (the next submit starts it again)."""
-        while True:
-            time.sleep(POLL_S)
-            try:
-                self.dispatch()
-                with self._lock:
-                    if not self._procs and self.store.next_queued() is None:
-                        self._thread = None
-                        return
-            except Exception as e:  # noqa: BLE001  (the store is gone or broken: stop quietly)
-                print(f"lepton dispatcher stopped: {type(e).__name__}: {e}", file=sys.stderr)
-                with self._lock:
-                    self._thread = None
-                return
+    def _busy(self) -> bool:
+        return bool(self._procs)
 
 
 def _crash_message(code: int) -> str:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from lepton_core.errors import LabInputError
 from lepton_core.runs.caps import JobCaps
+from lepton_core.runs.dispatch import PollingDispatcher
 from lepton_core.runs.job import LAST_STATE, stopped_message
-from lepton_core.runs.local_executor import POLL_S, WORKERS_ENV
+from lepton_core.runs.local_executor import WORKERS_ENV
 from lepton_core.runs.records import ACTIVE, this_host
 from lepton_core.runs.store import RunStore
 from lepton_core.runs.worker import ray_main
@@ -40,7 +41,7 @@ AUTH_HINT = (
 )
 
 
-class RayExecutor:
+class RayExecutor(PollingDispatcher):
     """Submits queued runs as Ray tasks, `workers` at a time, oldest first."""
 
     name = "ray"
@@ -191,27 +192,8 @@ class RayExecutor:
             self.store.fail_if_active(run_id, error)
         self._ended[run_id] = self.store.get(run_id).status
 
-    def _ensure_dispatcher(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, daemon=True, name="ray-dispatch")
-                self._thread.start()
-
-    def _loop(self) -> None:
-        """Dispatch until no task runs and nothing waits (the next submit starts it again)."""
-        while True:
-            time.sleep(POLL_S)
-            try:
-                self.dispatch()
-                with self._lock:
-                    if not self._refs and self.store.next_queued() is None:
-                        self._thread = None
-                        return
-            except Exception as e:  # noqa: BLE001  (the store or Ray is gone: stop quietly)
-                print(f"lepton ray dispatcher stopped: {type(e).__name__}: {e}", file=sys.stderr)
-                with self._lock:
-                    self._thread = None
-                return
+    def _busy(self) -> bool:
+        return bool(self._refs)
 
 
 def cpus_per_job() -> int:
