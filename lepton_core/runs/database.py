@@ -34,6 +34,25 @@ def database_url(home: Path, url: str | None = None) -> str:
     return url
 
 
+def without_password(url: str) -> str:
+    """`url` without its password: what may be sent where others can read it (Ray tasks)."""
+    parsed = make_url(url)
+    if not parsed.password:
+        return url
+    return parsed._replace(password=None).render_as_string(hide_password=False)  # set() keeps it
+
+
+def with_local_password(url: str, local_url: str) -> str:
+    """`url` (sent without password) with the password of `local_url`, this machine's own
+    LEPTON_DB_URL, where both name the same database; else `url` as it is: libpq then reads
+    PGPASSWORD or ~/.pgpass."""
+    if local_url.strip():
+        local = database_url(Path(), local_url.strip())
+        if without_password(local) == url:
+            return local
+    return url
+
+
 def sqlite_path(url: str) -> Path | None:
     """The SQLite file of `url`, or None for another database (or an in-memory one)."""
     parsed = make_url(url)

@@ -7,7 +7,11 @@ checkpoints and its final status to the RunStore itself, as a local worker does:
 at the same path. Runs are claimed in the store before they are submitted, so two servers
 sharing a database never start the same run. A dispatcher thread watches the tasks: one that
 dies (worker killed, node lost, out of memory) fails only its run. Ray ends a server's tasks
-when the server exits; the next server's `recover` marks those runs interrupted.
+when the server exits: each run keeps the Ray job of the server that submitted it, and every
+server checks every ORPHAN_CHECK_S seconds (and at its start, `recover`) for runs whose job has
+ended; it marks them interrupted, and resumable. Servers sharing a database share one cluster.
+The database password is not sent to Ray (a task's arguments are kept by the cluster): a Ray
+node has its own LEPTON_DB_URL, or PGPASSWORD or ~/.pgpass.
 
 Security: Ray's API runs any code for whoever reaches it. Bind the head to a private address
 and turn on token auth (RAY_AUTH_MODE=token, RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH, on the
@@ -19,10 +23,12 @@ import socket
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from lepton_core.errors import LabInputError
 from lepton_core.runs.caps import JobCaps
+from lepton_core.runs.database import without_password
 from lepton_core.runs.dispatch import PollingDispatcher
 from lepton_core.runs.job import LAST_STATE, stopped_message
 from lepton_core.runs.local_executor import WORKERS_ENV
@@ -34,6 +40,8 @@ ADDRESS_ENV = "LEPTON_RAY_ADDRESS"
 CPUS_ENV = "LEPTON_RAY_CPUS_PER_JOB"
 CONNECT_TIMEOUT_S = 30.0  # Ray's own give-up (a wrong token) takes 20 s
 CANCEL_GRACE_S = 5.0  # a cancelled run not ended by itself by then is stopped by Ray (then forced)
+ORPHAN_CHECK_S = 10.0  # how often a server looks for runs whose server's Ray job has ended
+ORPHANED = "the server that started it stopped, and Ray ended its task"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 AUTH_HINT = (
     "check LEPTON_RAY_ADDRESS (host:port of `ray start --head`); with token auth, set"
@@ -59,6 +67,7 @@ class RayExecutor(PollingDispatcher):
             raise LabInputError(f"the ray executor needs {ADDRESS_ENV}=host:port of a Ray head")
         self.threads = cpus_per_job()
         self._ray = connect(self.address)
+        self.job = job_identity(self._ray)  # kept with each run this server submits
         cluster = int(self._ray.cluster_resources().get("CPU", 1))
         n = workers or int(os.environ.get(WORKERS_ENV) or 0) or cluster // self.threads
         self.workers = max(1, n)  # tasks submitted at once; Ray runs as many as CPUs allow
@@ -68,6 +77,8 @@ class RayExecutor(PollingDispatcher):
         self._cancels: dict[str, tuple[float, int]] = {}  # run id -> (next step at, steps done)
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
+        watch = threading.Thread(target=_watch_orphans, args=(weakref.ref(self),), daemon=True)
+        watch.start()
 
     def submit(self, run_id: str, resume: bool = False) -> None:
         """Queue a run (a `resume` puts an interrupted run back in line first).
@@ -80,23 +91,31 @@ class RayExecutor(PollingDispatcher):
         self.dispatch()
 
     def recover(self) -> list[str]:
-        """At a server's start: Ray runs started by a server of this machine that is no longer
-        connected to Ray (Ray ended their tasks with it), or by an earlier server with this
-        very pid, are interrupted, and resumable. Then the queued runs start. Returns their ids.
-        """
-        with self._lock:
-            live, mine, here = live_drivers(self._ray), os.getpid(), this_host()
-            owners = {  # servers of other machines are theirs to settle (pids mean nothing here)
-                r.owner
-                for r in self.store.active_runs("ray")
-                if r.id not in self._refs
-                and r.host == here
-                and (r.owner == mine or r.owner not in live)
-            }
-            error = "the server that started it stopped, and Ray ended its task"
-            gone = [i for owner in owners for i in self.store.interrupt_owned_by(owner, error)]
+        """At a server's start: interrupt the runs orphaned by servers that are gone (see
+        settle_orphans), then start the queued runs. Returns the interrupted runs' ids."""
+        gone = self.settle_orphans()
         self.submit_queued()
         return gone
+
+    def settle_orphans(self) -> list[str]:
+        """Mark interrupted (and resumable) the Ray runs whose server's Ray job has ended: Ray
+        ended their tasks with it. That is a server of any machine that died, or an earlier
+        server with this very pid. Runs claimed before jobs were kept (no `ray_job`): those of
+        this machine's servers that are not connected any more, or that had this pid."""
+        with self._lock:
+            active = [r for r in self.store.active_runs("ray") if r.id not in self._refs]
+            claimed = [r for r in active if r.owner is not None]
+            if not claimed:
+                return []
+            jobs, drivers = live_jobs(self._ray)
+            mine, here = os.getpid(), this_host()
+            gone = [
+                r.id
+                for r in claimed
+                if (r.ray_job not in jobs if r.ray_job
+                    else r.host == here and (r.owner == mine or r.owner not in drivers))
+            ]  # fmt: skip
+            return [i for i in gone if self.store.interrupt_if_active(i, ORPHANED)]
 
     def submit_queued(self) -> None:
         """Start the runs already waiting in the store (e.g. after a server restart)."""
@@ -110,7 +129,7 @@ class RayExecutor(PollingDispatcher):
             self.reap()
             self._step_cancels()
             while len(self._refs) < self.workers:
-                run_id = self.store.claim_next(os.getpid(), self.name)
+                run_id = self.store.claim_next(os.getpid(), self.name, self.job)
                 if run_id is None:
                     return
                 try:
@@ -119,7 +138,10 @@ class RayExecutor(PollingDispatcher):
                     self.store.fail_if_active(run_id, f"could not submit the Ray task: {reason(e)}")
 
     def _start(self, run_id: str) -> None:
-        env = {"LEPTON_HOME": str(self.store.home), "LEPTON_DB_URL": self.store.url}
+        env = {
+            "LEPTON_HOME": str(self.store.home),
+            "LEPTON_DB_URL": without_password(self.store.url),
+        }
         env.update(self.caps.env())
         resume = (self.store.folder(run_id) / LAST_STATE).exists()
         task = self._task.options(name=f"lepton-{run_id}")
@@ -129,10 +151,10 @@ class RayExecutor(PollingDispatcher):
         """Ask the run to stop: it stops at its next batch and keeps its best whole epoch. A task
         still waiting for CPUs is cancelled in Ray at once; a running one that has not ended
         after CANCEL_GRACE_S is cancelled in Ray, and then forced."""
+        waiting = self.store.get(run_id).started is None  # (a queued run ends cancelled below)
         self.store.request_cancel(run_id)
         with self._lock:
             if run_id in self._refs and run_id not in self._cancels:
-                waiting = self.store.get(run_id).status == "queued"
                 self._cancels[run_id] = (time.monotonic() + (0 if waiting else CANCEL_GRACE_S), 0)
         self._ensure_dispatcher()
         self.dispatch()
@@ -245,13 +267,38 @@ def connect(address: str):
     return ray
 
 
-def live_drivers(ray) -> set[int]:
-    """Process ids of the drivers (servers) of this machine connected to the cluster now."""
+def _watch_orphans(executor: "weakref.ref[RayExecutor]") -> None:
+    """Every ORPHAN_CHECK_S: settle the runs of servers that are gone (until the executor is)."""
+    while True:
+        time.sleep(ORPHAN_CHECK_S)
+        ex = executor()
+        if ex is None:
+            return
+        try:
+            ex.settle_orphans()
+        except Exception as e:  # noqa: BLE001  (the store or Ray is away: try again later)
+            print(f"lepton ray: orphan check failed: {reason(e)}", file=sys.stderr)
+        del ex
+
+
+def job_identity(ray) -> str:
+    """This server's Ray job as "JOBID@start ms": job ids start again when a head restarts."""
     from ray._private import state  # the GCS job table: no dashboard needed
 
+    me = ray.get_runtime_context().get_job_id()
+    start = next(j["StartTime"] for j in state.jobs() if j["JobID"] == me)
+    return f"{me}@{start}"
+
+
+def live_jobs(ray) -> tuple[set[str], set[int]]:
+    """The Ray jobs whose driver (a server) is connected now, as job_identity writes them, and
+    the process ids of those drivers that run on this machine."""
+    from ray._private import state
+
+    live = [j for j in state.jobs() if not j["IsDead"]]
     here = ray.util.get_node_ip_address()
-    jobs = [j for j in state.jobs() if not j["IsDead"] and j["DriverIPAddress"] == here]
-    return {int(j["DriverPid"]) for j in jobs}
+    jobs = {f"{j['JobID']}@{j['StartTime']}" for j in live}
+    return jobs, {int(j["DriverPid"]) for j in live if j["DriverIPAddress"] == here}
 
 
 def reason(e: BaseException) -> str:

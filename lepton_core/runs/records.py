@@ -44,6 +44,7 @@ class RunRecord:
     owner: int | None = None
     executor: str = "local"  # who runs it: "local" (worker processes) or "ray"
     host: str | None = None  # the machine of its worker (where `pid` means something)
+    ray_job: str | None = None  # a Ray run: its server's Ray job ("JOBID@start ms")
 
 
 def new_run_id() -> str:

@@ -76,6 +76,7 @@ runs = Table(
     Column("owner", Integer),  # the server process that started the worker
     Column("executor", Text, nullable=False, server_default="local"),  # who runs it: local, ray
     Column("host", Text),  # the machine of its worker: pids are only checked there
+    Column("ray_job", Text),  # a Ray run: the Ray job of the server that submitted it
 )
 history = Table(
     "history",
@@ -172,7 +173,15 @@ def _v4_host(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE runs ADD COLUMN host TEXT"))
 
 
-STEPS: tuple[Callable[[Connection], None], ...] = (_v1_adopt, _v2_executor, _v3_indexes, _v4_host)
+def _v5_ray_job(conn: Connection) -> None:
+    """The Ray job of the server that submitted a Ray run: when that job ends, Ray has ended the
+    run's task (a server's pid alone cannot tell a restarted server from the one before)."""
+    conn.execute(text("ALTER TABLE runs ADD COLUMN ray_job TEXT"))
+
+
+STEPS: tuple[Callable[[Connection], None], ...] = (
+    _v1_adopt, _v2_executor, _v3_indexes, _v4_host, _v5_ray_job
+)  # fmt: skip
 LATEST = len(STEPS)
 PG_LOCK_KEY = 0x4C455054  # "LEPT": the advisory lock the migrators of one database share
 

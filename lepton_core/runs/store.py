@@ -123,14 +123,15 @@ class RunStore:
         line = self.queue()
         return line.index(run_id) + 1 if run_id in line else None
 
-    def claim_next(self, owner: int, executor: str = "local") -> str | None:
-        """Atomically take the run first in line for server `owner`; its id, or None.
-
-        Two servers (or processes) never get the same run."""
+    def claim_next(
+        self, owner: int, executor: str = "local", ray_job: str | None = None
+    ) -> str | None:
+        """Atomically take the run first in line for server `owner` (of Ray job `ray_job`, for
+        the ray executor); its id, or None. Two servers (or processes) never get the same run."""
         first = _queue().order_by(runs.c.created, runs.c.id).limit(1)
         first = first.with_for_update(skip_locked=True).scalar_subquery()  # PostgreSQL only
         taken = _queue_filter(update(runs).where(runs.c.id == first))
-        taken = taken.values(owner=owner, executor=executor, host=this_host())
+        taken = taken.values(owner=owner, executor=executor, host=this_host(), ray_job=ray_job)
         with self.db.write() as conn:
             return conn.execute(taken.returning(runs.c.id)).scalar()
 
@@ -143,6 +144,7 @@ class RunStore:
 
         False if it is no longer interrupted (resumed twice at once: only one gets it)."""
         again = dict(status="queued", pid=None, owner=None, error="", finished=None, host=None)
+        again["ray_job"] = None
         return self._set(
             run_id, runs.c.status == "interrupted", runs.c.cancel_requested == 0, **again
         )
@@ -158,6 +160,10 @@ class RunStore:
         for run_id in ids:
             self._end(run_id, "interrupted", error)
         return list(ids)
+
+    def interrupt_if_active(self, run_id: str, error: str) -> bool:
+        """End a run whose worker was stopped from outside (resumable); True if it was active."""
+        return self._end(run_id, "interrupted", error)
 
     def fail_if_active(self, run_id: str, error: str) -> bool:
         """End a run whose worker died before writing a final status; True if it did."""

@@ -41,17 +41,23 @@ def main(argv: list[str]) -> int:
 def ray_main(run_id: str, env: dict[str, str], resume: bool) -> str:
     """The body of a run's Ray task, in a fresh Ray worker process; returns the final status.
 
-    `env`: LEPTON_HOME, LEPTON_DB_URL and the per-job caps from the server (a Ray worker has the
-    environment of its Ray node, not the server's). Torch uses the CPUs Ray reserved for the
-    task. Ray ends the task when the server that submitted it exits (no ParentWatch needed).
+    `env`: LEPTON_HOME, LEPTON_DB_URL (without its password) and the per-job caps from the
+    server (a Ray worker has the environment of its Ray node, not the server's). The password
+    comes from the node: its own LEPTON_DB_URL for the same database, or PGPASSWORD/.pgpass.
+    Torch uses the CPUs Ray reserved for the task. Ray ends the task when the server that
+    submitted it exits (no ParentWatch needed).
     """
     import ray
 
     from lepton_core.runs.caps import ENV as CAP_VARS
+    from lepton_core.runs.database import with_local_password
 
     for var in CAP_VARS.values():  # the server's caps only, not those of the node
         os.environ.pop(var, None)
+    node_url = os.environ.get("LEPTON_DB_URL", "")  # the node's own, with the password
     os.environ.update(env)
+    url = with_local_password(env["LEPTON_DB_URL"], node_url)
+    os.environ["LEPTON_DB_URL"] = url
     import torch
 
     threads = max(1, int(ray.get_runtime_context().get_assigned_resources().get("CPU", 1)))
@@ -59,7 +65,7 @@ def ray_main(run_id: str, env: dict[str, str], resume: bool) -> str:
     from lepton_core.runs.job import run_job, stopped_message
     from lepton_core.runs.store import ACTIVE, RunStore
 
-    store = RunStore(env["LEPTON_HOME"], url=env["LEPTON_DB_URL"])
+    store = RunStore(env["LEPTON_HOME"], url=url)
     node = ray.get_runtime_context().get_node_id()[:12]
     with open(store.folder(run_id) / "worker.log", "a") as log:
         print(f"lepton ray task for run {run_id}: {threads} torch threads, node {node}", file=log)

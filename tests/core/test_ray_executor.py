@@ -70,7 +70,7 @@ def test_ray_cancels_a_waiting_task_at_once_and_a_running_one_from_outside(
     ray_store, monkeypatch
 ) -> None:
     store = ray_store
-    monkeypatch.setattr(rx, "CANCEL_GRACE_S", 0.0)  # no cooperative stop: Ray stops the task
+    monkeypatch.setattr(rx, "CANCEL_GRACE_S", 120.0)  # only a waiting task is cancelled at once
     cpus = rx.RayExecutor(store).workers
     executor = rx.RayExecutor(store, cpus + 1)  # one more task than CPUs: it waits in Ray
     busy, waiting = [digits(store, 30) for _ in range(cpus)], digits(store, 1)
@@ -78,8 +78,9 @@ def test_ray_cancels_a_waiting_task_at_once_and_a_running_one_from_outside(
         executor.submit(run_id)
     assert store.queue() == []  # all claimed and submitted, the last one waits for a CPU
     executor.cancel(waiting)
-    wait_for(lambda: ended(store, waiting), 10)
+    assert executor.wait(waiting, timeout=10) == 0  # its Ray task ended: the slot is free
     assert store.get(waiting).status == "cancelled" and store.get(waiting).started is None
+    monkeypatch.setattr(rx, "CANCEL_GRACE_S", 0.0)  # no cooperative stop: Ray stops the task
     wait_for(lambda: store.get(busy[0]).epochs_completed >= 1, WORKER_START_S)
     executor.cancel(busy[0])
     wait_for(lambda: ended(store, busy[0]), 15)
@@ -88,17 +89,52 @@ def test_ray_cancels_a_waiting_task_at_once_and_a_running_one_from_outside(
     assert (store.folder(busy[0]) / "checkpoint.safetensors").exists()  # the best epoch kept
 
 
+SERVER = (  # another app server: submits a long run to Ray, says so, then waits to be killed
+    "import sys, time\n"
+    "from lepton_core.runs import RunStore\n"
+    "from lepton_core.runs.ray_executor import RayExecutor\n"
+    "RayExecutor(RunStore(), 1).submit(sys.argv[1])\n"
+    "print('submitted', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
 def test_recover_interrupts_the_runs_of_a_server_that_is_gone(ray_store) -> None:
     store = ray_store
-    orphan, restarted = digits(store, 1), digits(store, 1)
-    assert store.claim_next(dead_pid(), "ray") == orphan  # its server died: Ray ended its task
-    assert store.claim_next(os.getpid(), "ray") == restarted  # an earlier server with our pid
+    orphan, restarted, legacy = digits(store, 1), digits(store, 1), digits(store, 1)
+    # claimed by servers whose Ray jobs have ended: one elsewhere, one with our very pid
+    assert store.claim_next(dead_pid(), "ray", "01000000@1") == orphan
+    assert store.claim_next(os.getpid(), "ray", "02000000@2") == restarted
+    assert store.claim_next(dead_pid(), "ray") == legacy  # claimed before jobs were kept
     executor = make_executor(store, 1)  # LEPTON_RAY_ADDRESS is set: the ray executor
     assert isinstance(executor, rx.RayExecutor)
-    assert sorted(executor.recover()) == sorted([orphan, restarted])
-    for run_id in (orphan, restarted):
+    assert sorted(executor.recover()) == sorted([orphan, restarted, legacy])
+    for run_id in (orphan, restarted, legacy):
         rec = store.get(run_id)
         assert rec.status == "interrupted" and "Ray ended its task" in rec.error
+
+
+def test_a_live_servers_run_is_left_alone_and_settled_soon_after_that_server_dies(
+    ray_store, monkeypatch
+) -> None:
+    store = ray_store
+    monkeypatch.setattr(rx, "ORPHAN_CHECK_S", 1.0)
+    watcher = rx.RayExecutor(store, 1)  # this server stays up all along
+    run_id = digits(store, 30)
+    other = subprocess.Popen(  # noqa: S603  (our own snippet, no shell)
+        [sys.executable, "-c", SERVER, run_id], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert other.stdout.readline().strip() == "submitted"
+        wait_for(lambda: store.get(run_id).status == "running", WORKER_START_S)
+        rec = store.get(run_id)
+        assert rec.ray_job and rec.ray_job != watcher.job and rec.owner == other.pid
+        assert watcher.recover() == [] and store.get(run_id).status == "running"
+    finally:
+        other.kill()  # the other server dies: Ray ends its job, and the run's task with it
+        other.wait(timeout=30)
+    wait_for(lambda: store.get(run_id).status == "interrupted", 30)  # no server restarted
+    assert "Ray ended its task" in store.get(run_id).error
 
 
 def test_a_ray_task_reports_to_a_postgresql_store(ray_store, fresh_pg_url) -> None:

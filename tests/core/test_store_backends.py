@@ -13,7 +13,12 @@ from sqlalchemy import func, select, update
 from lepton_core.api import make_config
 from lepton_core.errors import LabInputError
 from lepton_core.runs import workspaces as ws
-from lepton_core.runs.database import database_url, sqlite_path
+from lepton_core.runs.database import (
+    database_url,
+    sqlite_path,
+    with_local_password,
+    without_password,
+)
 from lepton_core.runs.records import this_host
 from lepton_core.runs.schema import history, runs
 from lepton_core.runs.store import RunStore
@@ -347,6 +352,18 @@ def test_the_database_url_comes_from_the_argument_then_the_environment(
     assert sqlite_path(database_url(home)) is None
     elsewhere = RunStore(home, url=f"sqlite:///{tmp_path / 'other.db'}")
     assert elsewhere.db_path == tmp_path / "other.db" and elsewhere.runs_dir == home / "runs"
+
+
+def test_the_password_stays_off_what_is_sent_to_ray_and_comes_from_the_node() -> None:
+    sent = without_password("postgresql+psycopg://lab:s3cret@db.internal:5432/lepton")
+    assert sent == "postgresql+psycopg://lab@db.internal:5432/lepton"
+    assert without_password(sent) == sent and without_password("sqlite:///x.db") == "sqlite:///x.db"
+    node = "postgresql://lab:s3cret@db.internal:5432/lepton"  # the node's own LEPTON_DB_URL
+    assert (
+        with_local_password(sent, node) == "postgresql+psycopg://lab:s3cret@db.internal:5432/lepton"
+    )
+    other = "postgresql://lab:s3cret@db.internal:5432/elsewhere"  # another database: not used
+    assert with_local_password(sent, other) == sent and with_local_password(sent, "") == sent
 
 
 def test_a_removed_database_file_is_created_again(tmp_path: Path, monkeypatch) -> None:
