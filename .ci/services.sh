@@ -158,11 +158,14 @@ services_down() {
     pid=$(cat "$dir/ray.pid")
     tree=$(_svc_tree "$pid") # known before the drain: its processes may be reparented after
     if kill -TERM "$pid" 2>/dev/null; then # `ray start --block` drains and stops its processes
-      for _ in $(seq 1 400); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 1 $((${LEPTON_SERVICES_DRAIN_S:-40} * 10))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
     fi
     left=$(for p in $tree; do kill -0 "$p" 2>/dev/null && echo "$p"; done || true)
-    if [ -n "$left" ]; then # the drain took over 40 s: the head's own processes are stopped
-      _svc_log "ray head still draining after 40 s: SIGKILL to $(echo "$left" | wc -l) processes"
+    if [ -n "$left" ]; then # the drain took too long: the head's own processes are stopped
+      _svc_log "ray head still draining: SIGKILL to $(echo "$left" | wc -l) processes"
       # shellcheck disable=SC2086
       kill -KILL $left 2>/dev/null || true
     fi

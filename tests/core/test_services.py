@@ -4,6 +4,8 @@ a module's fresh database really is its own; and the fixtures skip locally but f
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -79,3 +81,34 @@ def test_fresh_database_is_empty_and_dropped_after(pg_url: str) -> None:
             assert conn.execute(tables).fetchone() == (0,)
             dbs.close()  # drops it, even with this connection still open
         assert (name,) not in server.execute(databases).fetchall()
+
+
+STUBBORN = "trap '' TERM; sleep 300 & echo $! > \"$1\"; wait"  # a head that will not drain
+
+
+def test_services_down_kills_a_ray_head_that_does_not_drain(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    head = subprocess.Popen(["bash", "-c", STUBBORN, "head", str(tmp_path / "child.pid")])  # noqa: S603, S607
+    try:
+        services = tmp_path / "services"
+        services.mkdir()
+        (services / "ray.pid").write_text(str(head.pid))
+        for _ in range(100):  # the head has started its child
+            if (tmp_path / "child.pid").is_file() and (tmp_path / "child.pid").read_text():
+                break
+            time.sleep(0.05)
+        child = int((tmp_path / "child.pid").read_text())
+        env = dict(os.environ, LEPTON_SERVICES_DIR=str(services), LEPTON_SERVICES_DRAIN_S="1")
+        down = f"source {root / '.ci/services.sh'}; services_down"
+        out = subprocess.run(
+            ["bash", "-c", down], env=env, capture_output=True, text=True, timeout=60
+        )  # noqa: S603, S607
+        assert "SIGKILL to 2 processes" in out.stderr, out.stderr
+        assert head.wait(timeout=10) == -9 and not services.exists()
+        assert (
+            not Path(f"/proc/{child}").exists()
+            or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+        )
+    finally:
+        if head.poll() is None:
+            head.kill()
