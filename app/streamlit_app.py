@@ -1,7 +1,5 @@
 """Lepton Lab: the router. Pages live in app/pages; the engine in lepton_core."""
 
-import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -9,7 +7,6 @@ from pathlib import Path
 import streamlit as st
 
 START = time.perf_counter()
-TIMING_LOG = os.environ.get("LEPTON_TIMING_LOG")  # bench/workshop.py: each page run's duration
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -19,6 +16,7 @@ from app.components.preset_view import preset  # noqa: E402
 from app.components.sidebar import sidebar  # noqa: E402
 from app.components.state import executor, workspace  # noqa: E402
 from app.i18n import t  # noqa: E402
+from app.timing import log_timing  # noqa: E402
 
 st.set_page_config(page_title="Lepton Lab", page_icon=":material/science:", layout="wide")
 
@@ -49,7 +47,4 @@ try:
     page.run()
 finally:  # drawn after the page, so it shows what the page just chose (even after st.stop)
     sidebar(slot)
-    if TIMING_LOG:
-        ms = (time.perf_counter() - START) * 1e3
-        with open(TIMING_LOG, "a") as log:
-            log.write(json.dumps({"page": page.url_path, "ms": ms, "at": time.time()}) + "\n")
+    log_timing(page=page.url_path, ms=(time.perf_counter() - START) * 1e3)

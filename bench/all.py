@@ -19,7 +19,7 @@ sys.path.insert(0, str(BENCH))
 from common import save_results  # noqa: E402
 
 BENCHES = ["run.py", "targets.py", "explain.py", "compress.py", "deploy.py", "cancel.py",
-           "coldstart.py", "workshop.py"]  # fmt: skip
+           "live.py", "coldstart.py", "workshop.py"]  # fmt: skip
 GOAL_S = 600
 
 

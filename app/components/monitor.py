@@ -1,5 +1,7 @@
 """The live job monitor: polls the RunStore from an st.fragment; the worker never calls st.*."""
 
+import time
+
 import streamlit as st
 
 from app.components.charts import learning_curves
@@ -7,10 +9,13 @@ from app.components.preset_view import preset
 from app.components.runs import status_name
 from app.components.state import executor, owns, store
 from app.i18n import language, t
+from app.timing import log_timing
 from lepton_core.errors import LabInputError
 from lepton_core.metrics.headline import headline
 
-POLL_SECONDS = 1.0  # progress and learning curves, refreshed together (issue 2: at least 1/s)
+# Progress and learning curves, refreshed together. Issue 2 asks for at least once a second;
+# the browser's timer runs late on a busy machine, so it is set a little under that.
+POLL_SECONDS = 0.9
 
 
 def _fmt_seconds(s: float | None) -> str:
@@ -37,8 +42,10 @@ def _curves(run_id: str) -> None:
         col.plotly_chart(fig, key=f"{metric}-{run_id}")
 
 
-def _watch(run_id: str) -> None:
-    """One poll: progress, Cancel, and the curves (their figures are cached per epoch)."""
+def _watch(run_id: str, visit: float) -> None:
+    """One poll: progress, Cancel, and the curves (their figures are cached per epoch). `visit`:
+    when the page was drawn in full (the bench's refresh intervals are taken within a visit)."""
+    log_timing(page="live", run=run_id, visit=visit)
     _live(run_id)
     _curves(run_id)
 
@@ -139,6 +146,6 @@ def job_monitor(run_id: str) -> None:
     """Live progress, ETA, curves and Cancel while the run is active; the result after."""
     rec = store().get(run_id)
     if rec.status in ("queued", "running"):
-        st.fragment(run_every=POLL_SECONDS)(_watch)(run_id)
+        st.fragment(run_every=POLL_SECONDS)(_watch)(run_id, time.time())
     else:
         _final(rec)
