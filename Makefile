@@ -18,7 +18,7 @@ run: setup
 test: setup
 	$(PY) -m pytest -q -n 2 --dist loadfile  # two workers; a file (and its fixtures) stays on one
 
-bench: setup  # every benchmark (goal: under 10 minutes; 646 s on 2026-11-30); results.json, RESULTS.md
+bench: setup  # every benchmark (goal: under 10 minutes; 543 s on 2026-11-30); results.json, RESULTS.md
 	$(PY) bench/all.py
 
 bench-scale: setup  # 3-5 minutes: 8 concurrent runs on local workers and on a Ray head it starts

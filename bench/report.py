@@ -253,8 +253,10 @@ def rows_workshop(r: dict) -> list[tuple]:
     note = f"not the goal: all page runs p95 {p['all_p95_ms']:.0f} ms (with uploads and "
     note += "explanations, which are work asked for, not page moves)"
     if "browser" in r:
-        note += f"; browser-side p95 {r['browser']['done_p95_ms']:,.0f} ms, click to script end "
-        note += "(the bench's Chromium tabs share the server's 2 cores)"
+        b = r["browser"]
+        note += f"; browser-side, click to heading shown: p50 {b['shown_p50_ms'] / 1e3:,.1f} s, "
+        note += f"p95 {b['shown_p95_ms'] / 1e3:,.1f} s (the bench's 20 tabs run at nice 19 on the "
+        note += "server's 2 cores, behind the server and the training workers)"
     return [
         ("Page moves p95 while jobs train (server)", p["page_moves_p95_ms"], "ms", "<=",
          r["goal_p95_ms"], note),
