@@ -201,7 +201,8 @@ class RunStore:
         train_seconds: float | None = None,
     ) -> None:
         """Final status, metrics and error message."""
-        assert status in STATUSES, status
+        if status not in STATUSES:  # a programming error, not bad input
+            raise ValueError(f"unknown run status {status!r}")
         ended = dict(metrics=metrics or {}, error=error, train_seconds=train_seconds)
         self._set(run_id, status=status, finished=time.time(), **ended)
 

@@ -107,7 +107,7 @@ def test_worker_life_cycle(any_store: RunStore) -> None:
         {"epoch": 1, "train_loss": 1.0},
         {"epoch": 2, "train_loss": 0.25},
     ]
-    with pytest.raises(AssertionError):
+    with pytest.raises(ValueError, match="unknown run status 'exploded'"):
         any_store.finish(run_id, "exploded")
 
 
