@@ -40,7 +40,10 @@ def test_kill_9_mid_training_then_restart_resumes_and_loses_no_run(
     home = tmp_path / "home"
     home.mkdir()
     store = RunStore(home)
-    proc, srv = start_app(home, tmp_path / "server.log", *ARGS)
+    preset = tmp_path / "fast.toml"  # seed-cnn: a fast model, so the test waits less
+    preset.write_text('[defaults]\nmodel = "seed-cnn"\n')
+    args = (*ARGS, "--preset", str(preset))
+    proc, srv = start_app(home, tmp_path / "server.log", *args)
     try:
         first, second = new_page(), new_page()
         ws_a, run_a = _start_training(first, srv.url, epochs=12)
@@ -64,7 +67,7 @@ def test_kill_9_mid_training_then_restart_resumes_and_loses_no_run(
         kept = rec.epochs_completed
         assert store.get(run_b).status == "queued"  # still in line, not lost
 
-        proc, srv = start_app(home, tmp_path / "server.log", *ARGS)  # the restart
+        proc, srv = start_app(home, tmp_path / "server.log", *args)  # the restart
         again = new_page()  # another device: only the link
         again.goto(f"{srv.url}/train?ws={ws_a}&run={run_a}")
         expect(again.get_by_text(f"Interrupted after {kept} epochs")).to_be_visible()
@@ -81,7 +84,7 @@ def test_kill_9_mid_training_then_restart_resumes_and_loses_no_run(
     finally:
         stop_app(proc, home)
     a, b = store.get(run_a), store.get(run_b)
-    assert a.status == "done" and a.epochs_completed == 12, a.error
+    assert a.status == "done" and a.epochs_completed == 12 and a.model == "seed-cnn", a.error
     assert [r["epoch"] for r in store.history(run_a)] == list(range(1, 13))
     assert b.status == "done", b.error
     assert (a.workspace, b.workspace) == (ws_a, ws_b)
