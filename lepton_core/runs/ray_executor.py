@@ -107,6 +107,7 @@ class RayExecutor(PollingDispatcher):
             claimed = [r for r in active if r.owner is not None]
             if not claimed:
                 return []
+            # after the runs: a server that claimed one of them was connected before it did
             jobs, drivers = live_jobs(self._ray)
             mine, here = os.getpid(), this_host()
             gone = [
@@ -286,8 +287,7 @@ def job_identity(ray) -> str:
     from ray._private import state  # the GCS job table: no dashboard needed
 
     me = ray.get_runtime_context().get_job_id()
-    start = next(j["StartTime"] for j in state.jobs() if j["JobID"] == me)
-    return f"{me}@{start}"
+    return next(_job_key(j) for j in state.jobs() if j["JobID"] == me)
 
 
 def live_jobs(ray) -> tuple[set[str], set[int]]:
@@ -297,8 +297,13 @@ def live_jobs(ray) -> tuple[set[str], set[int]]:
 
     live = [j for j in state.jobs() if not j["IsDead"]]
     here = ray.util.get_node_ip_address()
-    jobs = {f"{j['JobID']}@{j['StartTime']}" for j in live}
-    return jobs, {int(j["DriverPid"]) for j in live if j["DriverIPAddress"] == here}
+    drivers_here = {int(j["DriverPid"]) for j in live if j["DriverIPAddress"] == here}
+    return {_job_key(j) for j in live}, drivers_here
+
+
+def _job_key(job: dict) -> str:
+    """A row of Ray's job table as kept in the store's `ray_job`: "JOBID@start ms"."""
+    return f"{job['JobID']}@{job['StartTime']}"
 
 
 def reason(e: BaseException) -> str:
