@@ -163,7 +163,6 @@ async def participant(i: int, ctx, url: str, upload: Path, store, log: list, out
     await page.get_by_role("button", name="Start training").click()
     await page.wait_for_url("**run=*")
     run_id = parse_qs(urlparse(page.url).query)["run"][0]
-    out.setdefault("started", {})[i] = (ws, run_id)
     await asyncio.sleep(1 + i % 4)  # the sessions' moves are spread out
     while store.get(run_id).status in ("queued", "running"):  # a look around every few s
         await timed_move(page, "Runs", "Runs", log)
@@ -227,7 +226,6 @@ async def drive(
         finally:
             for browser in browsers:
                 await browser.close()
-    out.pop("started")
     return log, out, seconds, idle
 
 
